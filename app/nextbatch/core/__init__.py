@@ -1,0 +1,32 @@
+"""Qt-free domain model: variables, mixtures, constraints, responses, runs and the Study."""
+
+from nextbatch.core.errors import (
+    CancelledError,
+    ConstraintSyntaxError,
+    InfeasibleError,
+    NextBatchError,
+    Problem,
+    StudyError,
+)
+from nextbatch.core.responses import GOALS, Response
+from nextbatch.core.runs import SOURCES, STATUSES, Run
+from nextbatch.core.study import Study
+from nextbatch.core.variables import KINDS, Mixture, Variable
+
+__all__ = [
+    "GOALS",
+    "KINDS",
+    "SOURCES",
+    "STATUSES",
+    "CancelledError",
+    "ConstraintSyntaxError",
+    "InfeasibleError",
+    "Mixture",
+    "NextBatchError",
+    "Problem",
+    "Response",
+    "Run",
+    "Study",
+    "StudyError",
+    "Variable",
+]

@@ -1,0 +1,1 @@
+"""Qt-free files: study JSON, xlsx/csv run sheets, import mapping."""

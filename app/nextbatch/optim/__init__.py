@@ -1,0 +1,1 @@
+"""Qt-free engine: encoding, initial design, GP surrogate, acquisition, suggest()."""

@@ -2,10 +2,12 @@
 
 from nextbatch.core.errors import (
     CancelledError,
+    CommandError,
     ConstraintSyntaxError,
     InfeasibleError,
     NextBatchError,
     Problem,
+    SaveConflictError,
     StudyError,
 )
 from nextbatch.core.responses import GOALS, Response
@@ -19,6 +21,7 @@ __all__ = [
     "SOURCES",
     "STATUSES",
     "CancelledError",
+    "CommandError",
     "ConstraintSyntaxError",
     "InfeasibleError",
     "Mixture",
@@ -26,6 +29,7 @@ __all__ = [
     "Problem",
     "Response",
     "Run",
+    "SaveConflictError",
     "Study",
     "StudyError",
     "Variable",

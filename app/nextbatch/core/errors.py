@@ -28,6 +28,18 @@ class ConstraintSyntaxError(NextBatchError):
         self.position = position
 
 
+class CommandError(NextBatchError):
+    """An edit was refused (bad value, unknown name); the study was left unchanged."""
+
+
+class SaveConflictError(NextBatchError):
+    """The file changed on disk since it was opened; saving now would overwrite that change."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class InfeasibleError(NextBatchError):
     """No recipe satisfies the bounds, mixtures and constraints together."""
 

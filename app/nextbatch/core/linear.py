@@ -1,0 +1,259 @@
+"""The search space as linear algebra: bounds, mixture totals and constraints as matrices.
+
+`linear_system(study)` turns a study into `lb <= x <= ub`, `A_eq x = b_eq`, `A_ub x <= b_ub`
+over its numeric variables; validation asks it whether the space is empty and which rules
+conflict, the engine asks it for feasible and well-interior starting points. Integer and
+discrete variables enter with their smallest and largest allowed value, so this is the
+continuous relaxation of the space: a study it calls empty certainly is.
+
+Every linear program is solved in scaled coordinates (each bounded variable mapped to [0, 1],
+each row divided by its largest coefficient) so that a tolerance of 1e-9 means the same for
+grams and for fractions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nextbatch.core.constraints import parse_constraint
+
+if TYPE_CHECKING:
+    from nextbatch.core.study import Study
+    from nextbatch.core.variables import Variable
+
+_TOL = 1e-9
+
+
+@dataclass
+class LinearSystem:
+    """`lb <= x <= ub`, `A_eq @ x == b_eq`, `A_ub @ x <= b_ub` over the columns `names`.
+
+    Each row carries a label a person recognizes: the constraint as the user wrote it, or
+    `mixture base: components add up to 100`; `>=` rules are stored flipped into `<=` rows.
+    """
+
+    names: list[str]
+    lb: np.ndarray
+    ub: np.ndarray
+    A_eq: np.ndarray
+    b_eq: np.ndarray
+    eq_labels: list[str]
+    A_ub: np.ndarray
+    b_ub: np.ndarray
+    ub_labels: list[str]
+    bound_labels: list[str]
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether no point satisfies every bound, mixture total and constraint together."""
+        return self.feasible_point() is None
+
+    def feasible_point(self) -> np.ndarray | None:
+        """Some point of the space (a vertex, as the LP solver finds it), or None if empty."""
+        return self._solve(list(range(len(self.names))), list(range(len(self.eq_labels))),
+                           list(range(len(self.ub_labels))))
+
+    def chebyshev_center(self) -> np.ndarray | None:
+        """The centre of the largest ball (in scaled units) inside the space, or None if empty.
+
+        The ball lives in the subspace the equalities and fixed variables leave free, so a
+        mixture still adds up to its total; it is a good start for a sampler that must stay
+        inside. When the space is flat in some direction the radius is 0 and the point is
+        merely feasible.
+        """
+        from scipy.linalg import null_space
+        from scipy.optimize import linprog
+
+        n = len(self.names)
+        if n == 0:
+            return np.zeros(0)
+        if self.feasible_point() is None:
+            return None
+        offset, scale = self._scaling()
+        lo, hi = (self.lb - offset) / scale, (self.ub - offset) / scale
+        fixed = np.isclose(self.lb, self.ub, rtol=_TOL, atol=0.0)
+        # Fixed variables join the equalities: the ball must not need room along them.
+        a_eq, b_eq = self._scaled_rows(self.A_eq, self.b_eq, offset, scale)
+        a_eq = np.vstack([a_eq, np.eye(n)[fixed]])
+        b_eq = np.concatenate([b_eq, lo[fixed]])
+        a_ub, b_ub = self._scaled_rows(self.A_ub, self.b_ub, offset, scale)
+        top, bottom = ~fixed & np.isfinite(hi), ~fixed & np.isfinite(lo)
+        a_ub = np.vstack([a_ub, np.eye(n)[top], -np.eye(n)[bottom]])
+        b_ub = np.concatenate([b_ub, hi[top], -lo[bottom]])
+        basis = null_space(a_eq) if len(a_eq) else np.eye(n)
+        norms = np.linalg.norm(a_ub @ basis, axis=1) if len(a_ub) else np.zeros(0)
+        result = linprog(
+            c=np.r_[np.zeros(n), -1.0],
+            A_ub=np.c_[a_ub, norms] if len(a_ub) else None,
+            b_ub=b_ub if len(a_ub) else None,
+            A_eq=np.c_[a_eq, np.zeros(len(a_eq))] if len(a_eq) else None,
+            b_eq=b_eq if len(a_eq) else None,
+            bounds=[*_pairs(lo, hi), (0.0, 1.0)],
+            method="highs",
+            options={"primal_feasibility_tolerance": _TOL},
+        )
+        if result.status != 0:
+            return None
+        return self._unscale(result.x[:n], offset, scale)
+
+    def conflicts(self) -> list[str]:
+        """Labels of a smallest set of bounds, mixtures and constraints that cannot all hold.
+
+        A deletion filter: drop each rule in turn and keep it out when the rest still
+        conflicts. What remains is irreducible: removing any one of its rules makes the space
+        non-empty. Bounds are tried first, so that the answer names mixtures and constraints
+        where it can. Empty when the space is not empty.
+        """
+        bounds = list(range(len(self.names)))
+        eqs = list(range(len(self.eq_labels)))
+        ubs = list(range(len(self.ub_labels)))
+        if self._solve(bounds, eqs, ubs) is not None:
+            return []
+        for kept in (bounds, eqs, ubs):
+            for index in list(kept):
+                kept.remove(index)
+                if self._solve(bounds, eqs, ubs) is not None:
+                    kept.append(index)
+            kept.sort()
+        return ([self.bound_labels[i] for i in bounds] + [self.eq_labels[i] for i in eqs]
+                + [self.ub_labels[i] for i in ubs])
+
+    # ------------------------------------------------------------------ solving
+    def _solve(self, bounds: list[int], eqs: list[int], ubs: list[int]) -> np.ndarray | None:
+        """A feasible point using only the given bound pairs and rows, or None."""
+        from scipy.optimize import linprog
+
+        n = len(self.names)
+        if n == 0:
+            return np.zeros(0)
+        offset, scale = self._scaling()
+        lo = np.full(n, -np.inf)
+        hi = np.full(n, np.inf)
+        lo[bounds] = ((self.lb - offset) / scale)[bounds]
+        hi[bounds] = ((self.ub - offset) / scale)[bounds]
+        if np.any(lo > hi):
+            return None
+        a_eq, b_eq = self._scaled_rows(self.A_eq[eqs], self.b_eq[eqs], offset, scale)
+        a_ub, b_ub = self._scaled_rows(self.A_ub[ubs], self.b_ub[ubs], offset, scale)
+        result = linprog(
+            c=np.zeros(n),
+            A_ub=a_ub if len(ubs) else None,
+            b_ub=b_ub if len(ubs) else None,
+            A_eq=a_eq if len(eqs) else None,
+            b_eq=b_eq if len(eqs) else None,
+            bounds=list(_pairs(lo, hi)),
+            method="highs",
+            options={"primal_feasibility_tolerance": _TOL},
+        )
+        if result.status != 0:
+            return None
+        x = self._unscale(result.x, offset, scale)
+        return np.clip(x, self.lb, self.ub) if len(bounds) == n else x
+
+    def _scaling(self) -> tuple[np.ndarray, np.ndarray]:
+        """`x = offset + scale * z` maps each bounded variable's range onto [0, 1]."""
+        both = np.isfinite(self.lb) & np.isfinite(self.ub) & (self.ub > self.lb)
+        offset = np.where(np.isfinite(self.lb), self.lb,
+                          np.where(np.isfinite(self.ub), self.ub, 0.0))
+        scale = np.where(both, self.ub - self.lb, 1.0)
+        return offset, scale
+
+    @staticmethod
+    def _scaled_rows(a: np.ndarray, b: np.ndarray, offset: np.ndarray,
+                     scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows in scaled coordinates, each divided by its largest coefficient."""
+        a_z = a * scale
+        b_z = b - a @ offset
+        size = np.max(np.abs(a_z), axis=1, initial=0.0)
+        size = np.where(size > 0, size, 1.0)
+        return a_z / size[:, None], b_z / size
+
+    @staticmethod
+    def _unscale(z: np.ndarray, offset: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        return offset + scale * z
+
+
+def linear_system(study: Study, fixed: Mapping[str, float] | None = None) -> LinearSystem:
+    """The linear description of `study`'s numeric space, with `fixed` variables pinned.
+
+    Raises ConstraintSyntaxError when a constraint does not parse and KeyError when `fixed`
+    names no variable of the study; entries of `fixed` for categorical variables are ignored
+    (they are not columns of the system).
+    """
+    fixed = dict(fixed or {})
+    for name in fixed:
+        study.variable(name)
+    numeric = [v for v in study.variables if v.is_numeric]
+    names = [v.name for v in numeric]
+    column = {name: j for j, name in enumerate(names)}
+    n = len(names)
+    lb, ub, bound_labels = np.empty(n), np.empty(n), []
+    for j, v in enumerate(numeric):
+        pinned = fixed.get(v.name, v.fixed)
+        if pinned is not None and not isinstance(pinned, str):
+            lb[j] = ub[j] = float(pinned)
+            bound_labels.append(f"{v.name} fixed at {_num(float(pinned))}")
+        else:
+            lb[j], ub[j] = _range(v)
+            bound_labels.append(f"{v.name} between {_num(lb[j])} and {_num(ub[j])}")
+
+    eq_rows: list[np.ndarray] = []
+    eq_rhs: list[float] = []
+    eq_labels: list[str] = []
+    for mixture in study.mixtures:
+        members = [column[v.name] for v in study.components(mixture.name) if v.name in column]
+        if members:
+            row = np.zeros(n)
+            row[members] = 1.0
+            eq_rows.append(row)
+            eq_rhs.append(float(mixture.total))
+            eq_labels.append(f"mixture {mixture.name}: components add up to "
+                             f"{_num(float(mixture.total))}")
+    ub_rows: list[np.ndarray] = []
+    ub_rhs: list[float] = []
+    ub_labels: list[str] = []
+    for text in study.constraints:
+        rule = parse_constraint(text, names)
+        row = np.zeros(n)
+        for name, coeff in rule.coeffs.items():
+            row[column[name]] = coeff
+        if rule.op == "==":
+            eq_rows.append(row)
+            eq_rhs.append(rule.rhs)
+            eq_labels.append(text)
+        else:
+            sign = 1.0 if rule.op == "<=" else -1.0
+            ub_rows.append(sign * row + 0.0)
+            ub_rhs.append(sign * rule.rhs + 0.0)
+            ub_labels.append(text)
+    return LinearSystem(
+        names=names, lb=lb, ub=ub,
+        A_eq=np.array(eq_rows).reshape(len(eq_rows), n), b_eq=np.array(eq_rhs, dtype=float),
+        eq_labels=eq_labels,
+        A_ub=np.array(ub_rows).reshape(len(ub_rows), n), b_ub=np.array(ub_rhs, dtype=float),
+        ub_labels=ub_labels, bound_labels=bound_labels,
+    )
+
+
+def _range(v: Variable) -> tuple[float, float]:
+    """Smallest and largest allowed value; unbounded where the study leaves it open."""
+    grid = v.grid()
+    if grid:
+        return float(grid[0]), float(grid[-1])
+    low = -math.inf if v.low is None else float(v.low)
+    high = math.inf if v.high is None else float(v.high)
+    return low, high
+
+
+def _pairs(lo: np.ndarray, hi: np.ndarray) -> list[tuple[float | None, float | None]]:
+    return [(None if math.isinf(a) else float(a), None if math.isinf(b) else float(b))
+            for a, b in zip(lo, hi, strict=True)]
+
+
+def _num(x: float) -> str:
+    return f"{x:.6g}"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from nextbatch.core import Run, Study
+from nextbatch.core.constraints import LinearConstraint, format_constraint
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BENCH_DIR = PROJECT_ROOT.parent / "shared" / "bench"
@@ -43,12 +44,12 @@ def bench_dir() -> Path:
     return BENCH_DIR
 
 
-def bench_module() -> Any:
-    """The shared `bench_problems` package (NAMES, get_problem)."""
+def bench_module(submodule: str = "") -> Any:
+    """The shared `bench_problems` package (NAMES, get_problem), or one of its modules."""
     path = str(bench_dir())
     if path not in sys.path:
         sys.path.insert(0, path)
-    return importlib.import_module("bench_problems")
+    return importlib.import_module("bench_problems" + (f".{submodule}" if submodule else ""))
 
 
 def problem_names() -> list[str]:
@@ -126,22 +127,8 @@ def integer_grid_step(values: Sequence[float]) -> int | None:
 
 def constraint_text(coeffs: dict[str, float], op: str, rhs: float) -> str:
     """A linear constraint as a person writes it: {x1: 2, x2: -1}, "<=", 3 -> "2*x1 - x2 <= 3"."""
-    terms: list[str] = []
-    for name, coef in coeffs.items():
-        if coef == 0:
-            continue
-        size = abs(coef)
-        term = name if size == 1 else f"{_number(size)}*{name}"
-        if not terms:
-            terms.append(term if coef > 0 else f"-{term}")
-        else:
-            terms.append(f"{'+' if coef > 0 else '-'} {term}")
-    relation = "=" if op == "==" else op
-    return f"{' '.join(terms)} {relation} {_number(rhs)}"
-
-
-def _number(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
+    kept = {name: float(c) for name, c in coeffs.items() if c != 0}
+    return format_constraint(LinearConstraint(kept, op, float(rhs), text=""))
 
 
 def _require_full_factorial(problem: Any) -> None:

@@ -237,6 +237,13 @@ def _job(args: tuple[str, int, str]) -> SeedResult:
     return bench.run_seed(name, seed, resolve_engine(engine))
 
 
+def _one_blas_thread() -> None:
+    """Pool initializer: with one worker per core, each keeps to one BLAS thread."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
 def run_all(names: Iterable[str], seeds: list[int], jobs: int, engine: str) -> list[SeedResult]:
     tasks = [(n, s, engine) for n in names for s in seeds]
     done: list[SeedResult] = []
@@ -252,7 +259,7 @@ def run_all(names: Iterable[str], seeds: list[int], jobs: int, engine: str) -> l
         for task in tasks:
             report(_job(task))
     else:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, _one_blas_thread) as pool:
             for r in pool.imap_unordered(_job, tasks):
                 report(r)
     order = {t[:2]: i for i, t in enumerate(tasks)}

@@ -93,7 +93,7 @@ def _run_new(args: argparse.Namespace) -> int:
     study.origin = None
     save_study(study, args.file, force=True)
     print(f"created {args.file} from the {args.example} example: "
-          f"{summary_line(args.file.name, study, [])}")
+          f"{summary_line(args.file.name, study, study.problems())}")
     return EXIT_OK
 
 

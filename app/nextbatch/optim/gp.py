@@ -72,7 +72,7 @@ def wants_log_transform(y: np.ndarray) -> bool:
     y = np.asarray(y, dtype=float)
     if y.size < 2 or not np.all(y > 0.0):
         return False
-    if y.max() / y.min() >= _LOG_SPAN_RATIO:
+    if y.max() >= _LOG_SPAN_RATIO * y.min():
         return True
     if y.size < 8:
         return False

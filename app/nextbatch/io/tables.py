@@ -77,7 +77,7 @@ class ImportProblem:
     def __str__(self) -> str:
         found = "" if self.value is None else f": found {_show(self.value)}"
         tag = "warning" if self.severity == "warning" else "error"
-        return f"{tag}: {self.where}{found}; {self.expected}"
+        return f"{tag}: {self.where}{found}; expected {self.expected}"
 
 
 @dataclass
@@ -362,7 +362,7 @@ def _assemble(path: Path, sheet: str, rows: list[tuple[int, list[Any]]], decimal
             if value is not None:
                 table.problems.append(ImportProblem(
                     sheet, number, column_letter(index), "", value,
-                    "a value under a column without a header; give the column a header or "
+                    "no value under a column without a header; give the column a header or "
                     "clear the cell", "warning"))
     return table
 

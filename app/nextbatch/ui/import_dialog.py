@@ -1,0 +1,125 @@
+"""The import preview: what a filled-in sheet would change, and what is wrong with it.
+
+Nothing is applied until the user confirms; a sheet with errors cannot be applied at all,
+one with warnings only after ticking “Import anyway”.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nextbatch.ui.text_values import format_number
+
+
+class ImportDialog(QDialog):
+    """Shows an `ImportPreview`; `accepted_warnings` is what the user ticked."""
+
+    def __init__(self, preview: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.preview = preview
+        self.setWindowTitle(f"Import results from {preview.path.name}")
+        self.resize(820, 520)
+        errors, warnings = preview.errors, preview.warnings
+        summary = QLabel(self._summary())
+        summary.setWordWrap(True)
+
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["What", "Where", "Details"])
+        self.tree.setToolTip("Everything the import would change, and every problem found")
+        self._section("Runs updated", [
+            (u.run_id, f"row {u.row}", _describe(u.results, u.status, u.notes))
+            for u in preview.runs_updated])
+        self._section("Runs added", [
+            (r.id, f"batch {r.batch}", _describe(r.results, r.status, r.notes or None))
+            for r in preview.runs_added])
+        self._section("Conflicts (not imported)", [
+            (c.run_id, f"row {c.row}, column {c.column} ({c.header})",
+             f"sheet says {format_number(c.sheet_value)}, the study planned "
+             f"{format_number(c.study_value)}") for c in preview.conflicts])
+        self._section("Errors", [(p.expected, p.where, _found(p.value)) for p in errors])
+        self._section("Warnings", [(p.expected, p.where, _found(p.value)) for p in warnings])
+        self.tree.resizeColumnToContents(0)
+        self.tree.resizeColumnToContents(1)
+
+        self.accept_warnings = QCheckBox("Import anyway, accepting the warnings")
+        self.accept_warnings.setToolTip("The warnings above will be kept as they are")
+        self.accept_warnings.setVisible(bool(warnings) and not errors)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.apply_button = self.buttons.addButton(
+            "Import", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.apply_button.setToolTip("Apply the whole import as one step you can undo")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.accept_warnings.toggled.connect(self._update)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(summary)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.accept_warnings)
+        layout.addWidget(self.buttons)
+        self._update()
+
+    def _summary(self) -> str:
+        p = self.preview
+        if p.errors:
+            verdict = ("<b style='color:#b00020'>This sheet cannot be imported until the "
+                       "errors below are fixed.</b> Nothing has been changed.")
+        elif p.is_empty:
+            verdict = "<b>The sheet holds nothing new.</b>"
+        elif p.warnings:
+            verdict = "<b>Check the warnings below</b> before importing."
+        else:
+            verdict = "<b style='color:#1b7a1b'>The sheet is fine.</b>"
+        return (f"{verdict}<br>{len(p.runs_updated)} run(s) updated, {len(p.runs_added)} "
+                f"added, {len(p.conflicts)} conflict(s), {len(p.errors)} error(s), "
+                f"{len(p.warnings)} warning(s).")
+
+    def _section(self, title: str, rows: list[tuple[str, str, str]]) -> None:
+        if not rows:
+            return
+        head = QTreeWidgetItem([f"{title} ({len(rows)})", "", ""])
+        self.tree.addTopLevelItem(head)
+        for what, where, details in rows:
+            item = QTreeWidgetItem([what, where, details])
+            for col, text in enumerate((what, where, details)):
+                item.setToolTip(col, text)
+            head.addChild(item)
+        head.setExpanded(True)
+
+    @property
+    def can_apply(self) -> bool:
+        p = self.preview
+        if p.errors or p.is_empty:
+            return False
+        return not p.warnings or self.accept_warnings.isChecked()
+
+    def _update(self) -> None:
+        self.apply_button.setEnabled(self.can_apply)
+
+    def command(self) -> Any:
+        """The one command that applies the import (call only when `can_apply`)."""
+        return self.preview.as_command(accept_warnings=self.accept_warnings.isChecked())
+
+
+def _describe(results: dict[str, Any], status: str | None, notes: str | None) -> str:
+    parts = [f"{k} = {format_number(v)}" for k, v in results.items()]
+    if status:
+        parts.append(f"status {status}")
+    if notes:
+        parts.append(f"notes “{notes}”")
+    return ", ".join(parts) or "no change"
+
+
+def _found(value: object) -> str:
+    return "" if value is None else f"found {format_number(value)}"

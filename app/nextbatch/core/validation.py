@@ -379,7 +379,7 @@ def _value_violation(v: Variable, value: object) -> RecipeViolation | None:
     if why is None:
         return _resolution_violation(v, float(value), unit) if (
             v.kind == "continuous" and v.resolution) else None  # type: ignore[arg-type]
-    if not is_number(value) or v.kind == "categorical":
+    if not (is_number(value) and math.isfinite(value)) or v.kind == "categorical":  # type: ignore[arg-type]
         return RecipeViolation(v.name, f"{v.name}: {why}", math.nan)
     x = float(value)  # type: ignore[arg-type]
     if v.kind in ("continuous", "integer") and v.bounds() is not None:

@@ -1,0 +1,277 @@
+"""`suggest(study)`: the next batch of recipes, the engine's one entry point (DESIGN §4).
+
+The steps, each in its own module: encode the study (`encoding`), fit one GP per optimized
+response and a success model from failed runs (`objective`), then choose the batch member by
+member (`search`), each time pretending the chosen recipe was measured at its predicted value
+(Kriging believer) so the next member goes elsewhere. Planned runs are treated the same way
+before the first member. With too few results the batch is space-filling (`design`).
+
+How many results are "enough": max(3, ⌈d / 2⌉ + 1) measured runs for d free variables — a GP
+can rank recipes from a handful of points, and a longer initial design wastes runs that
+Bayesian optimization would spend better (BayBE and Ax start modelling after one batch too).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nextbatch.core.errors import CancelledError, NextBatchError, StudyError
+from nextbatch.core.study import Study
+from nextbatch.optim import reasons
+from nextbatch.optim.design import balanced_combo, level_orders, nearest_distance, next_point
+from nextbatch.optim.encoding import Encoding, SearchSpace, Value
+from nextbatch.optim.objective import Objective, ResponseModel, SuccessModel
+from nextbatch.optim.search import Pick, Searcher, recipe_key
+
+Progress = Callable[[float, str], None]
+Cancel = Callable[[], bool]
+_NEAR = 0.15  # a run closer than this (model-space distance per sqrt(d)) counts as close
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One recipe of the batch, with what the model expects of it and why it was chosen.
+
+    `predicted` maps each modelled response to (mean, sd) in its own units (empty for
+    space-filling recipes); `strategy` is "space-filling", "explore" or "exploit".
+    """
+
+    settings: dict[str, Value]
+    predicted: dict[str, tuple[float, float]]
+    desirability: float | None
+    acquisition: float | None
+    strategy: str
+    reason: str
+
+
+def suggest(study: Study, batch_size: int | None = None, seed: int = 0, *,
+            fixed: dict[str, Any] | None = None, exploration: float = 0.5,
+            progress: Progress | None = None, cancel: Cancel | None = None) -> list[Suggestion]:
+    """The next batch of recipes for `study`; a pure function of its arguments.
+
+    Raises StudyError when the study has errors, InfeasibleError when no recipe satisfies
+    the rules, CancelledError when `cancel()` turns true, NextBatchError for bad arguments.
+    May return fewer recipes than asked when a finite space has no untried recipe left.
+    """
+    errors = study.errors()
+    if errors:
+        lines = "\n".join(f"  {p}" for p in errors)
+        raise StudyError(f"the study has {len(errors)} error(s) to fix before suggesting:\n"
+                         f"{lines}", errors)
+    size = study.batch_size if batch_size is None else batch_size
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise NextBatchError(f"batch_size: {size!r} is not allowed; expected a whole number "
+                             "of at least 1")
+    if not (isinstance(exploration, int | float) and 0.0 <= exploration <= 1.0):
+        raise NextBatchError(f"exploration: {exploration!r} is not allowed; expected a number "
+                             "from 0 (exploit) to 1 (explore)")
+    pinned = {v.name: v.fixed for v in study.variables if v.fixed is not None}
+    pinned.update(_checked_overrides(study, fixed or {}))
+    return _Batch(study, size, seed, pinned, float(exploration), progress, cancel).run()
+
+
+def _checked_overrides(study: Study, fixed: dict[str, Any]) -> dict[str, Value]:
+    for name, value in fixed.items():
+        try:
+            v = study.variable(name)
+        except KeyError:
+            known = ", ".join(v.name for v in study.variables)
+            raise NextBatchError(f"fixed: {name!r} is not a variable of the study; expected "
+                                 f"one of {known}") from None
+        problem = v.why_not(value)
+        if problem:
+            raise NextBatchError(f"fixed: {name} = {value!r} is not allowed: {problem}")
+    return dict(fixed)
+
+
+class _Batch:
+    """The state of one `suggest` call: data, models, the members chosen so far."""
+
+    def __init__(self, study: Study, size: int, seed: int, pinned: dict[str, Value],
+                 exploration: float, progress: Progress | None, cancel: Cancel | None) -> None:
+        self.study = study
+        self.size = size
+        self.seed = seed
+        self.pinned = pinned
+        self.exploration = exploration
+        self.progress = progress
+        self.cancel = cancel
+        self.rng = np.random.default_rng(seed)
+        self.encoding = Encoding(study)
+        self.space = SearchSpace(study, self.encoding, pinned)
+        self.holds = [v.name for v in study.variables if v.hold and v.name not in pinned]
+        self.goal_responses = [r for r in study.responses if r.is_optimized]
+        runs = study.runs
+        self.done = [r for r in runs if r.status == "done" and r.has_results()]
+        self.failed = [r for r in runs if r.status == "failed"]
+        self.pending = [r for r in runs if r.is_pending]
+        self.taken = {recipe_key(r.effective_settings()) for r in runs
+                      if r.status in ("done", "failed", "planned")}
+        self.existing = self.encoding.encode_many(
+            [r.effective_settings() for r in self.done + self.failed + self.pending])
+
+    # ---------------------------------------------------------------- helpers
+    def report(self, fraction: float, message: str) -> None:
+        if self.progress is not None:
+            self.progress(min(max(fraction, 0.0), 1.0), message)
+
+    def check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel():
+            raise CancelledError("the suggestion was cancelled")
+
+    def allowed(self, settings: dict[str, Value]) -> bool:
+        return not self.study.check_recipe(settings)
+
+    def searcher(self, chosen: list[Pick]) -> Searcher:
+        """The search space for the next member: hold values follow the first member."""
+        space = self.space
+        if chosen and self.holds:
+            held = {name: chosen[0].settings[name] for name in self.holds}
+            space = SearchSpace(self.study, self.encoding, {**self.pinned, **held})
+        return Searcher(space, self.allowed, self.rng, self.cancel)
+
+    @property
+    def needed(self) -> int:
+        free = self.space.dim + len(self.space.categorical)
+        return max(3, math.ceil(free / 2) + 1)
+
+    # ------------------------------------------------------------------- run
+    def run(self) -> list[Suggestion]:
+        self.check_cancel()
+        self.report(0.0, "Reading the study")
+        measured = [r for r in self.done
+                    if any(_finite(r.results.get(g.name)) for g in self.goal_responses)]
+        if not self.goal_responses:
+            return self.space_filling(reasons.no_goal())
+        if len(measured) < self.needed:
+            return self.space_filling(reasons.space_filling(len(measured), self.needed))
+        objective = self.fit()
+        return self.optimize(objective)
+
+    def space_filling(self, reason: str) -> list[Suggestion]:
+        out: list[Suggestion] = []
+        chosen: list[Pick] = []
+        existing = self.existing
+        orders = level_orders(self.space, self.rng)
+        for i in range(self.size):
+            self.check_cancel()
+            searcher = self.searcher(chosen)
+            combo = balanced_combo(orders, i) if self.space.categorical else None
+            if combo is not None and searcher.space is not self.space:
+                combo = combo[[j for j, v in enumerate(self.space.categorical)
+                               if v in searcher.space.categorical]]
+            pick = next_point(searcher, existing, self.taken, combo, self.rng)
+            if pick is None:
+                break
+            chosen.append(pick)
+            self.taken.add(recipe_key(pick.settings))
+            existing = np.vstack([existing, pick.x[None, :]])
+            out.append(Suggestion(pick.settings, {}, None, None, "space-filling", reason))
+            self.report((i + 1) / self.size, f"Chose recipe {i + 1} of {self.size}")
+        return out
+
+    def fit(self) -> Objective:
+        """One GP per optimized response with results, the success model, the pending runs."""
+        from nextbatch.optim.gp import fit_gp
+
+        models = []
+        for k, response in enumerate(self.goal_responses):
+            self.check_cancel()
+            self.report(0.3 * k / len(self.goal_responses), f"Modelling {response.header}")
+            runs = [r for r in self.done if _finite(r.results.get(response.name))]
+            if not runs:
+                continue
+            X = self.encoding.encode_many([r.effective_settings() for r in runs])
+            y = np.array([float(r.results[response.name]) for r in runs])
+            models.append(ResponseModel(response, fit_gp(X, y, random_state=self.seed), y))
+        X_done = self.encoding.encode_many([r.effective_settings() for r in self.done])
+        success = None
+        if self.failed:
+            X_failed = self.encoding.encode_many([r.effective_settings() for r in self.failed])
+            success = SuccessModel(X_done, X_failed)
+        objective = Objective(models, X_done, exploration=self.exploration, success=success)
+        self.base = objective
+        self.X_done = X_done
+        pending = self.encoding.encode_many([r.effective_settings() for r in self.pending])
+        return objective.fantasize(pending)
+
+    def optimize(self, objective: Objective) -> list[Suggestion]:
+        out: list[Suggestion] = []
+        chosen: list[Pick] = []
+        for i in range(self.size):
+            self.check_cancel()
+            searcher = self.searcher(chosen)
+            pick = searcher.best(objective.score, objective.score_grad, self.taken)
+            if pick is None:
+                break
+            chosen.append(pick)
+            self.taken.add(recipe_key(pick.settings))
+            out.append(self.describe(pick))
+            objective = objective.fantasize(pick.x[None, :])
+            self.report(0.3 + 0.7 * (i + 1) / self.size, f"Chose recipe {i + 1} of {self.size}")
+        return out
+
+    # -------------------------------------------------------------- describing
+    def describe(self, pick: Pick) -> Suggestion:
+        """Predictions (from the real models, not the fantasies) and the reason."""
+        base = self.base
+        x = pick.x[None, :]
+        predicted = {}
+        for m in base.models:
+            mean, sd = m.gp.predict(x)
+            predicted[m.response.name] = (float(mean[0]), float(sd[0]))
+        desirability = float(base.desirability(x)[0]) if base.goals else None
+        scale = math.sqrt(max(self.encoding.width, 1))
+        near = bool(nearest_distance(x, self.X_done)[0] < _NEAR * scale)
+        strategy, reason = self.reason(predicted, desirability, near)
+        return Suggestion(pick.settings, predicted, desirability, pick.score, strategy, reason)
+
+    def reason(self, predicted: dict[str, tuple[float, float]], desirability: float | None,
+               near: bool) -> tuple[str, str]:
+        base = self.base
+        goals = [m for m in base.goals if m.response.name in predicted]
+        if len(goals) == 1:
+            m = goals[0]
+            r = m.response
+            mean, sd = predicted[r.name]
+            if r.goal == "target":
+                target = r.target if r.target is not None else m.gp.from_latent(
+                    m.latent_target())
+                best = float(m.observed[np.argmin(np.abs(m.observed - target))])
+                better = abs(mean - target) < abs(best - target)
+            else:
+                best = float(m.observed.max() if r.goal == "maximize" else m.observed.min())
+                better = mean > best if r.goal == "maximize" else mean < best
+            if better:
+                return "exploit", reasons.exploit_single(r, mean, sd, best)
+            return "explore", reasons.explore_single(r, mean, sd, near)
+        responses = [m.response for m in goals]
+        if goals and desirability is not None and desirability > base.best:
+            return "exploit", reasons.exploit_many(predicted, responses, desirability,
+                                                   base.best)
+        if goals:
+            return "explore", reasons.explore_many(predicted, responses, near)
+        r = base.ranges[0].response
+        mean, sd = predicted[r.name]
+        lo = -math.inf if r.low is None else r.low
+        hi = math.inf if r.high is None else r.high
+        inside = lo <= mean <= hi
+        probability = _normal_between(mean, sd, lo, hi)
+        return ("exploit" if inside else "explore"), reasons.in_range(r, mean, sd, probability)
+
+
+def _normal_between(mean: float, sd: float, lo: float, hi: float) -> float:
+    from scipy.special import ndtr
+
+    sd = max(sd, 1e-12)
+    return float(ndtr((hi - mean) / sd) - ndtr((lo - mean) / sd))
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(
+        value)

@@ -256,3 +256,11 @@ def test_log_scale_needs_positive_low(good_dict):
     good_dict["variables"][3].update(scale="log", low=0, high=30)
     (problem,) = _at(good_dict, "variables[3].scale")
     assert "low above 0, found low = 0" in problem.message
+
+
+def test_integer_grid_of_unit_steps_must_fit_too(good_dict):
+    good_dict["variables"][3].update(low=0.5, high=3)
+    del good_dict["variables"][3]["step"]
+    (problem,) = _at(good_dict, "variables[3].step")
+    assert problem.severity == "warning"
+    assert "the steps of 1 from 0.5 stop at 2.5, below high = 3" in problem.message

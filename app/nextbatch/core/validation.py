@@ -145,16 +145,8 @@ def _range_problems(v: Variable, path: str) -> list[Problem]:
     elif v.scale == "log" and v.low <= 0:
         out.append(Problem(f"{path}scale", v.scale, f"a log scale needs low above 0, "
                            f"found low = {_n(v.low)}"))
-    if v.kind == "integer" and v.step is not None:
-        if v.step <= 0:
-            out.append(Problem(f"{path}step", v.step, "the step must be above 0"))
-        elif v.step > span * (1 + TOL):
-            out.append(Problem(f"{path}step", v.step, f"the step is larger than the range "
-                               f"{_n(v.low)}–{_n(v.high)}, so only {_n(v.low)} is allowed"))
-        elif abs(span / v.step - round(span / v.step)) > 1e-6:
-            last = v.grid()[-1]
-            out.append(Problem(f"{path}step", v.step, f"the steps from {_n(v.low)} stop at "
-                               f"{_n(last)}, below high = {_n(v.high)}", "warning"))
+    if v.kind == "integer":
+        out += _step_problems(v, path, span)
     if v.kind == "continuous" and v.resolution is not None:
         if v.resolution <= 0:
             out.append(Problem(f"{path}resolution", v.resolution,
@@ -163,6 +155,20 @@ def _range_problems(v: Variable, path: str) -> list[Problem]:
             out.append(Problem(f"{path}resolution", v.resolution, f"the resolution must be "
                                f"smaller than the range {_n(v.low)}–{_n(v.high)}"))
     return out
+
+
+def _step_problems(v: Variable, path: str, span: float) -> list[Problem]:
+    """An integer variable's grid (step 1 unless given) must fit between low and high."""
+    step = 1 if v.step is None else v.step
+    if step <= 0:
+        return [Problem(f"{path}step", v.step, "the step must be above 0")]
+    if step > span * (1 + TOL):
+        return [Problem(f"{path}step", v.step, f"the step {_n(step)} is larger than the range "
+                        f"{_n(v.low)}–{_n(v.high)}, so only {_n(v.low)} is allowed")]
+    if abs(span / step - round(span / step)) > 1e-6:
+        return [Problem(f"{path}step", v.step, f"the steps of {_n(step)} from {_n(v.low)} "
+                        f"stop at {_n(v.grid()[-1])}, below high = {_n(v.high)}", "warning")]
+    return []
 
 
 def _list_problems(items: list[Any], path: str, what: str) -> list[Problem]:

@@ -32,6 +32,7 @@ NAMES = ["water", "stearic_acid", "koh", "glycerin", "hop_60", "hop_10"]
         ("koh + water - water <= 9", {"koh": 1}, "<=", 9),
         ("0.1*koh + 0.2*koh - 0.3*koh + water >= 1", {"water": 1}, ">=", 1),
         ("water>=60", {"water": 1}, ">=", 60),
+        ("stearic_acid − 2×koh ≥ 0", {"stearic_acid": 1, "koh": -2}, ">=", 0),
     ],
 )
 def test_good_rules_parse_to_merged_coefficients(text, coeffs, op, rhs):
@@ -64,6 +65,8 @@ def test_good_rules_parse_to_merged_coefficients(text, coeffs, op, rhs):
         ("koh ^ 2 >= 1", 4, "unexpected character '^'"),
         ("koh/2 >= 1", 3, "division is not allowed"),
         ("koh != 2", 4, "'!=' is not allowed"),
+        ("koh => 2", 4, "write >= instead of =>"),
+        ("koh =< 2", 4, "write <= instead of =<"),
         ("2 koh >= 1", 2, "write 2*koh"),
         ("2koh >= 1", 1, "missing operator between '2' and 'koh'"),
         ("koh water >= 1", 4, "missing operator"),

@@ -10,7 +10,8 @@ can point at the token that caused it. The grammar, with `*` binding tighter tha
     atom    := NUMBER | NAME | "(" side ")"
 
 Comparisons are `<=`, `>=`, `=`, `==`, `<`, `>` (and `≤`, `≥`); `<` and `>` mean `<=` and
-`>=` because a recipe on the boundary is as good as one just inside it. Multiplication must be
+`>=` because a recipe on the boundary is as good as one just inside it. The signs `−` and `×`
+that word processors put into pasted text read as `-` and `*`. Multiplication must be
 written: `2 koh` and `2koh` are refused with a hint to write `2*koh`, because an implicit
 product would also silently accept a typo such as `koh water`. Terms may stand on both sides;
 they are moved to the left and the constants to the right.
@@ -30,6 +31,8 @@ OPS = ("<=", ">=", "==")
 _COMPARE = {"<=": "<=", ">=": ">=", "==": "==", "=": "==", "<": "<=", ">": ">=",
             "≤": "<=", "≥": ">="}
 _SHOWN_OP = {"<=": "<=", ">=": ">=", "==": "="}
+# The minus sign and times sign that word processors put in pasted text count as - and *.
+_OPERATORS = {"+": "+", "-": "-", "*": "*", "−": "-", "×": "*"}
 _NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 # Coefficients that cancel to within this fraction of what was added up count as zero
 # (`0.1*a + 0.2*a - 0.3*a` leaves float noise, not a variable).
@@ -129,14 +132,17 @@ def _tokenize(text: str) -> list[_Token]:
                 j += 1
             tokens.append(_Token("name", text[i:j], i))
             i = j
+        elif text.startswith(("=>", "=<"), i):
+            raise ConstraintSyntaxError(f"write {text[i + 1]}= instead of {text[i:i + 2]}",
+                                        text, i)
         elif text.startswith(("<=", ">=", "=="), i):
             tokens.append(_Token("compare", text[i:i + 2], i))
             i += 2
         elif ch in _COMPARE:
             tokens.append(_Token("compare", ch, i))
             i += 1
-        elif ch in "+-*":
-            tokens.append(_Token("op", ch, i))
+        elif ch in _OPERATORS:
+            tokens.append(_Token("op", _OPERATORS[ch], i))
             i += 1
         elif ch in "()":
             tokens.append(_Token(ch, ch, i))

@@ -148,7 +148,10 @@ def _dispatch(argv: list[str]) -> int:
             raise UsageError(f"{path}: no such file (and not a command: "
                              f"{', '.join(SUBCOMMANDS)})")
         return open_app(path)
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error argparse has printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
         return open_app(example_path("shaving-cream"))
     return SUBCOMMANDS[args.command][1](args)

@@ -13,6 +13,7 @@ mixture total) is for `Study.problems()`, so a user may pass through an unfinish
 from __future__ import annotations
 
 import copy
+import keyword
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
@@ -24,8 +25,6 @@ from nextbatch.core.responses import GOALS, Response
 from nextbatch.core.runs import SOURCES, STATUSES, Run, now_iso
 from nextbatch.core.study import Study
 from nextbatch.core.variables import KINDS, NUMERIC_KINDS, SCALES, Mixture, Variable
-
-_NAME = re.compile(r"[^\W\d]\w*")
 
 
 class Command(ABC):
@@ -194,14 +193,15 @@ def _finite(v: object) -> bool:
 
 
 def is_name(value: object) -> bool:
-    """Whether `value` can be written in a rule: letters, digits, _; not a digit first."""
-    return isinstance(value, str) and _NAME.fullmatch(value) is not None
+    """Whether `value` can be written in a rule: an identifier that is not a Python keyword."""
+    return isinstance(value, str) and value.isidentifier() and not keyword.iskeyword(value)
 
 
 _Check = tuple[Callable[[Any], bool], str]
 _TEXT: _Check = (lambda v: isinstance(v, str), "text")
 _NAME_CHECK: _Check = (is_name, "a name of letters, digits and _ that does not start with a "
-                                "digit (rules refer to it)")
+                                "digit and is not a reserved word (rules refer to it)")
+_LABEL_NAME: _Check = (lambda v: isinstance(v, str) and v.strip() != "", "a non-empty name")
 _OPT_NUMBER: _Check = (lambda v: v is None or _finite(v), "a finite number or nothing (None)")
 _NUMBERS: _Check = (lambda v: isinstance(v, list) and all(_finite(x) for x in v),
                     "a list of finite numbers")
@@ -235,13 +235,13 @@ VARIABLE_FIELDS: dict[str, _Check] = {
     "hold": (lambda v: isinstance(v, bool), "true or false"),
 }
 RESPONSE_FIELDS: dict[str, _Check] = {
-    "name": _NAME_CHECK, "goal": _one_of(GOALS), "target": _OPT_NUMBER, "low": _OPT_NUMBER,
+    "name": _LABEL_NAME, "goal": _one_of(GOALS), "target": _OPT_NUMBER, "low": _OPT_NUMBER,
     "high": _OPT_NUMBER, "importance": (lambda v: _finite(v) and 1 <= v <= 5,
                                         "a number from 1 to 5"),
     "label": _TEXT, "unit": _TEXT, "description": _TEXT,
 }
 MIXTURE_FIELDS: dict[str, _Check] = {
-    "name": (lambda v: isinstance(v, str) and v.strip() != "", "a non-empty name"),
+    "name": _LABEL_NAME,
     "total": (lambda v: _finite(v) and v > 0, "a positive number (100 for %, 1 for fractions)"),
     "batch_amount": (lambda v: v is None or (_finite(v) and v > 0),
                      "a positive number or nothing (None)"),
@@ -301,9 +301,9 @@ def _move_to(items: list[Any], index: object, what: str) -> int:
     return index
 
 
-def _unique(name: str, taken: Iterable[str], what: str) -> None:
+def _unique(name: str, taken: Iterable[str]) -> None:
     if name in taken:
-        raise CommandError(f"a {what} named {name!r} already exists; names must be unique")
+        raise CommandError(f"the name {name!r} is already used; names must be unique")
 
 
 # ------------------------------------------------------------------------ rule helpers
@@ -369,6 +369,12 @@ class _Named(RecordedCommand):
     def position(self, study: Study, name: str) -> int:
         return _index([x.name for x in self.items(study)], name, self.what)
 
+    def taken(self, study: Study) -> list[str]:
+        """Names a new or renamed item may not use: variables and responses share theirs."""
+        if self.attr == "mixtures":
+            return [m.name for m in study.mixtures]
+        return [x.name for x in (*study.variables, *study.responses)]
+
 
 class _AddNamed(_Named):
     def __init__(self, item: Any, index: int | None = None) -> None:
@@ -380,7 +386,7 @@ class _AddNamed(_Named):
     def check(self, study: Study) -> None:
         _check_fields(f"{self.what} {self.item.name!r}", self.fields,
                       _fields_of(self.item, self.fields))
-        _unique(self.item.name, (x.name for x in self.items(study)), self.what)
+        _unique(self.item.name, self.taken(study))
         _insert_at(self.items(study), self.index, self.what)
 
     def change(self, study: Study, changes: _Changes) -> None:
@@ -404,7 +410,7 @@ class _EditNamed(_Named):
         self.position(study, self.name)
         _check_fields(f"{self.what} {self.name!r}", self.fields, self.changes)
         if self.new_name != self.name:
-            _unique(self.new_name, (x.name for x in self.items(study)), self.what)
+            _unique(self.new_name, self.taken(study))
 
     def change(self, study: Study, changes: _Changes) -> None:
         item = self.items(study)[self.position(study, self.name)]

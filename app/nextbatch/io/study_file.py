@@ -186,7 +186,13 @@ def save_study(study: Study, path: str | os.PathLike[str], *, force: bool = Fals
     (unless `force`), StudyError when the study cannot be written; the file is then untouched.
     """
     path = Path(path)
-    data = study_to_json(study).encode("utf-8")
+    try:
+        data = study_to_json(study).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start:exc.end]
+        raise StudyError(f"cannot save {path.name}: the text {bad!r} (near "
+                         f"{exc.object[max(0, exc.start - 30):exc.start]!r}) is not a valid "
+                         "character; retype that text") from exc
     target = path.resolve()
     try:
         previous = target.read_bytes() if target.exists() else None

@@ -207,6 +207,8 @@ def _guess_decimal_mark(rows: list[list[str]], delimiter: str) -> str:
 # -------------------------------------------------------------------------------------- csv
 def _read_csv(path: Path) -> Table:
     raw = path.read_bytes()
+    if raw.count(b"\n") > MAX_ROWS + 1:
+        raise TableError(_too_many_rows(path.name))
     text = _decode(raw)
     sample = text[:64 * 1024]
     try:

@@ -88,6 +88,9 @@ def test_chebyshev_centre_is_well_inside(design_study):
         lo, hi = study.variable(name).bounds()
         assert lo + 0.05 * (hi - lo) < centre[name] < hi - 0.05 * (hi - lo)
     assert parse_constraint("stearic_acid - 2*koh >= 0").lhs(centre) > 0.5
+    # Variables the narrow mixture does not touch sit in the middle of their ranges.
+    assert centre["mixing_time"] == pytest.approx(17.5)
+    assert centre["process_temp"] == pytest.approx(67.5)
 
 
 def test_design_example_is_empty_and_names_the_mixture_and_its_bounds(design_study):

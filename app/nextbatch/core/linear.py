@@ -59,12 +59,14 @@ class LinearSystem:
                            list(range(len(self.ub_labels))))
 
     def chebyshev_center(self) -> np.ndarray | None:
-        """The centre of the largest ball (in scaled units) inside the space, or None if empty.
+        """A point well inside the space, in every direction it can be; None if empty.
 
-        The ball lives in the subspace the equalities and fixed variables leave free, so a
-        mixture still adds up to its total; it is a good start for a sampler that must stay
-        inside. When the space is flat in some direction the radius is 0 and the point is
-        merely feasible.
+        First the centre of the largest ball (in scaled units) that fits; then, as long as
+        some rules are not yet touching a ball, the rules that block it are frozen at that
+        radius and the ball grows along the others (a max-min of the slacks, one level at a
+        time). So a narrow mixture does not leave the other variables at an arbitrary edge.
+        The balls live in the subspace that equalities and fixed variables leave free, so a
+        mixture still adds up to its total: a good start for a sampler that must stay inside.
         """
         from scipy.linalg import null_space
         from scipy.optimize import linprog
@@ -86,23 +88,36 @@ class LinearSystem:
         a_ub = np.vstack([a_ub, np.eye(n)[top], -np.eye(n)[bottom]])
         b_ub = np.concatenate([b_ub, hi[top], -lo[bottom]])
         basis = null_space(a_eq) if len(a_eq) else np.eye(n)
-        norms = np.linalg.norm(a_ub @ basis, axis=1) if len(a_ub) else np.zeros(0)
-        result = linprog(
-            c=np.r_[np.zeros(n), -1.0],
-            A_ub=np.c_[a_ub, norms] if len(a_ub) else None,
-            b_ub=b_ub if len(a_ub) else None,
-            A_eq=np.c_[a_eq, np.zeros(len(a_eq))] if len(a_eq) else None,
-            b_eq=b_eq if len(a_eq) else None,
-            bounds=[*_pairs(lo, hi), (0.0, 1.0)],
-            method="highs",
-            options={"primal_feasibility_tolerance": _TOL},
-        )
-        if result.status != 0:
+        norms = np.linalg.norm(a_ub @ basis, axis=1)
+        radius = np.zeros(len(a_ub))  # the slack each frozen rule keeps
+        growing = norms > _TOL  # rules whose slack may still grow
+        x = None
+        while True:
+            result = linprog(
+                c=np.r_[np.zeros(n), -1.0],
+                A_ub=np.c_[a_ub, norms * growing] if len(a_ub) else None,
+                b_ub=b_ub - radius * norms if len(a_ub) else None,
+                A_eq=np.c_[a_eq, np.zeros(len(a_eq))] if len(a_eq) else None,
+                b_eq=b_eq if len(a_eq) else None,
+                bounds=[*_pairs(lo, hi), (0.0, 1.0)],
+                method="highs",
+                options={"primal_feasibility_tolerance": _TOL},
+            )
+            if result.status != 0:
+                break
+            x = result.x[:n]
+            marginals = result.ineqlin.marginals if len(a_ub) else np.zeros(0)
+            blocking = growing & (np.abs(marginals) > _TOL)
+            if not blocking.any():
+                break
+            radius[blocking] = result.x[n]
+            growing &= ~blocking
+        if x is None:
             return None
-        return self._unscale(result.x[:n], offset, scale)
+        return np.clip(self._unscale(x, offset, scale), self.lb, self.ub)
 
     def conflicts(self) -> list[str]:
-        """Labels of a smallest set of bounds, mixtures and constraints that cannot all hold.
+        """Labels of an irreducible set of bounds, mixtures and constraints that conflict.
 
         A deletion filter: drop each rule in turn and keep it out when the rest still
         conflicts. What remains is irreducible: removing any one of its rules makes the space

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -104,7 +104,8 @@ def smoke_test(path: Path | None = None) -> int:
     state: dict[str, Any] = {}
 
     def build() -> None:
-        state["window"] = MainWindow(AppSettings(), tmp / "recovery")
+        settings = AppSettings(QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat))
+        state["window"] = MainWindow(settings, tmp / "recovery")
         state["window"].show()
 
     def open_study() -> None:

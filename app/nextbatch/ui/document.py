@@ -37,7 +37,7 @@ class StudyDocument(QObject):
         self.path = path
         self.stack = QUndoStack(self)
         self.stack.indexChanged.connect(self._on_index_changed)
-        self.stack.cleanChanged.connect(lambda _clean: self.title_changed.emit())
+        self.stack.cleanChanged.connect(self._on_clean_changed)
         self._problems: list[Problem] | None = None
         self._problem_timer = QTimer(self)
         self._problem_timer.setSingleShot(True)
@@ -53,6 +53,9 @@ class StudyDocument(QObject):
             self.refused.emit(message)
             return False
         return True
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self.title_changed.emit()
 
     def _on_index_changed(self, _index: int) -> None:
         self._problems = None

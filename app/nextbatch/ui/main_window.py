@@ -142,11 +142,11 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.start_page)
         self._update_actions()
 
-    def close_study(self) -> bool:
+    def close_study(self, ask: bool = True) -> bool:
         """Close the open study (asking about unsaved changes); True when it was closed."""
         if self.document is None:
             return True
-        if not self._confirm_discard():
+        if ask and not self._confirm_discard():
             return False
         self.jobs.shutdown()
         if self._autosaver is not None:

@@ -1,0 +1,77 @@
+"""GUI fixtures: a main window with isolated settings, and dialogs answered by the test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nextbatch.ui.dialogs import Ask
+from nextbatch.ui.main_window import MainWindow
+from nextbatch.ui.settings import AppSettings
+from PySide6.QtCore import QSettings, QStandardPaths
+
+
+class Answers:
+    """What the patched `Ask` was asked, and what it should answer next."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str, str]] = []
+        self.questions: list[str] = []
+        self.choices: list[str] = []
+        self.paths: list[Path] = []
+        self.import_review: Any = None  # callable(preview) -> command or None
+
+    def next_choice(self, text: str, options: list[str]) -> str:
+        self.questions.append(text)
+        if not self.choices:
+            raise AssertionError(f"unexpected question: {text!r} {options}")
+        return self.choices.pop(0)
+
+    def next_path(self) -> Path | None:
+        return self.paths.pop(0) if self.paths else None
+
+
+@pytest.fixture(autouse=True)
+def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
+    """Every modal question is answered from this object; none opens a real dialog."""
+    QStandardPaths.setTestModeEnabled(True)
+    got = Answers()
+    monkeypatch.setattr(Ask, "inform", classmethod(
+        lambda cls, parent, title, text, details="": got.messages.append((title, text, details))))
+    monkeypatch.setattr(Ask, "choose", classmethod(
+        lambda cls, parent, title, text, options, default=None: got.next_choice(text, options)))
+    monkeypatch.setattr(Ask, "open_path", classmethod(
+        lambda cls, parent, title, filter: got.next_path()))
+    monkeypatch.setattr(Ask, "save_path", classmethod(
+        lambda cls, parent, title, suggested, filter: got.next_path()))
+    monkeypatch.setattr(Ask, "review_import", classmethod(
+        lambda cls, parent, preview: got.import_review(preview) if got.import_review else None))
+    return got
+
+
+@pytest.fixture
+def app_settings(tmp_path: Path) -> AppSettings:
+    return AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def window(qtbot: Any, app_settings: AppSettings, tmp_path: Path) -> Iterator[MainWindow]:
+    """An empty main window; on teardown its jobs are joined and it closes without asking."""
+    win = MainWindow(app_settings, tmp_path / "recovery")
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close_study(ask=False)
+    win.close()
+
+
+@pytest.fixture
+def shaving(window: MainWindow, qtbot: Any) -> MainWindow:
+    """The window with a new study from the shaving-cream template, problems computed."""
+    window.new_from_template("shaving-cream")
+    assert window.document is not None
+    with qtbot.waitSignal(window.document.problems_changed):
+        window.document.schedule_problems()
+    return window

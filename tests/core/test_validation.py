@@ -1,7 +1,9 @@
 import math
 
 import pytest
-from nextbatch.core import Study
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from nextbatch.core import Problem, Study
 
 
 @pytest.fixture
@@ -264,3 +266,36 @@ def test_integer_grid_of_unit_steps_must_fit_too(good_dict):
     (problem,) = _at(good_dict, "variables[3].step")
     assert problem.severity == "warning"
     assert "the steps of 1 from 0.5 stop at 2.5, below high = 3" in problem.message
+
+
+_maybe_number = st.none() | st.integers(-5, 50) | st.floats(-10, 100)
+_variable = st.fixed_dictionaries(
+    {"name": st.sampled_from(["a", "b", "c", "koh", "x y", "if"]),
+     "kind": st.sampled_from(["continuous", "integer", "discrete", "categorical", "fuzzy"])},
+    optional={"low": _maybe_number, "high": _maybe_number, "step": _maybe_number,
+              "resolution": _maybe_number, "scale": st.sampled_from(["linear", "log", "x"]),
+              "values": st.lists(st.integers(0, 5), max_size=3),
+              "levels": st.lists(st.sampled_from(["p", "q", " "]), max_size=3),
+              "mixture": st.sampled_from(["base", "nope"]),
+              "fixed": st.none() | st.integers(0, 60) | st.sampled_from(["p", "z"])},
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    variables=st.lists(_variable, max_size=5),
+    total=st.integers(-1, 120),
+    constraints=st.lists(st.sampled_from(["a + b <= 10", "a >= 50", "koh*a <= 1", "c = 3",
+                                          "b - 2*c >= 0", "a >="]), max_size=3),
+)
+def test_any_study_is_checked_without_crashing(variables, total, constraints):
+    d = {"variables": variables, "mixtures": [{"name": "base", "total": total}],
+         "constraints": constraints,
+         "runs": [{"id": "B01-01", "status": "done",
+                   "settings": {"a": 1, "b": "p", "zz": 2}, "results": {"r": 1.0}}]}
+    problems = Study.from_dict(d).problems()
+    assert all(isinstance(p, Problem) and p.severity in ("error", "warning")
+               for p in problems)
+    errors = {p.path for p in problems if p.severity == "error"}
+    if "a >=" in constraints:
+        assert f"constraints[{constraints.index('a >=')}]" in errors

@@ -60,11 +60,13 @@ def app_settings(tmp_path: Path) -> AppSettings:
 def window(qtbot: Any, app_settings: AppSettings, tmp_path: Path) -> Iterator[MainWindow]:
     """An empty main window; on teardown its jobs are joined and it closes without asking."""
     win = MainWindow(app_settings, tmp_path / "recovery")
-    qtbot.addWidget(win)
     win.show()
     yield win
+    # Not given to qtbot.addWidget: qtbot would close it before this teardown, asking about
+    # the unsaved changes the test left behind.
     win.close_study(ask=False)
     win.close()
+    win.deleteLater()
 
 
 @pytest.fixture

@@ -20,8 +20,6 @@ from nextbatch.core.errors import ConstraintSyntaxError
 from nextbatch.ui.document import StudyDocument
 from nextbatch.ui.setup_model import ERROR_BRUSH
 
-EMPTY_SPACE_WORDS = ("no recipe", "empty", "infeasible", "conflict")
-
 
 class ConstraintsPanel(QWidget):
     """The list of rules, an entry line parsed as you type, and the feasibility verdict."""
@@ -90,8 +88,8 @@ class ConstraintsPanel(QWidget):
                 item = self.rules.item(row)
                 item.setBackground(ERROR_BRUSH)
                 item.setToolTip(problem.message)
-            if problem.severity == "error" and any(
-                    w in problem.message.lower() for w in EMPTY_SPACE_WORDS):
+            if problem.severity == "error" and (
+                    problem.path == "constraints" or "no recipe" in problem.message):
                 empty.append(problem.message)
         if empty:
             self.verdict.setText("⚠ No recipe satisfies these rules together with the "

@@ -252,3 +252,15 @@ def test_a_version_without_migration_or_a_failing_one_is_a_study_error(monkeypat
     monkeypatch.setitem(study_file.MIGRATIONS, 0, _v0_to_v1)  # needs "title", absent here
     with pytest.raises(StudyError, match=r"old\.nbx: cannot upgrade the file from version 0"):
         study_from_json(json.dumps(design_dict), "old.nbx")
+
+
+def test_temp_files_of_an_interrupted_save_are_removed_later(saved):
+    path, study = saved
+    stale = path.parent / ".study.nbx.1a2b3c4d.tmp"
+    fresh = path.parent / ".study.nbx.bak.5e6f7a8b.tmp"
+    stale.write_text("half a study")
+    fresh.write_text("a save in progress")
+    os.utime(stale, (1, 1))
+    save_study(study, path)
+    assert not stale.exists()
+    assert fresh.exists()

@@ -8,12 +8,15 @@ previous version is kept as `NAME.nbx.bak`. The `FileStamp` a load or save leave
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import math
 import os
 import re
 import secrets
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,8 @@ from nextbatch.core.errors import SaveConflictError, StudyError
 from nextbatch.core.study import FORMAT, VERSION, Study
 
 MAX_BYTES = 50 * 1024 * 1024
+# Temp files of an interrupted save older than this are removed by the next save.
+STALE_TEMP_SECONDS = 600
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 # {old version: function turning a file of that version into one of the next version}.
@@ -56,7 +61,11 @@ def study_to_json(study: Study) -> str:
 def study_from_json(text: str, source: str = "<string>") -> Study:
     """Parse a study file's text; every failure is a StudyError that names `source`."""
     try:
-        raw = json.loads(text, parse_constant=_refuse_constant)
+        raw = json.loads(text, parse_constant=_refuse_constant, parse_int=_parse_int)
+    except _TooLargeError as exc:
+        digits = exc.args[0]
+        raise StudyError(f"{source}: the number {digits[:12]}… ({len(digits)} digits) is too "
+                         "large; numbers in a study must stay below 1e308") from exc
     except _ConstantError as exc:
         raise StudyError(f"{source}: {_position(text, exc.args[0])}{exc.args[0]} is not "
                          "allowed in a study file; write a number or remove the value") from exc
@@ -110,6 +119,17 @@ class _ConstantError(ValueError):
 
 def _refuse_constant(name: str) -> Any:
     raise _ConstantError(name)
+
+
+class _TooLargeError(ValueError):
+    pass
+
+
+def _parse_int(digits: str) -> int:
+    """Whole numbers as JSON has them, refusing ones no float can hold (they break the maths)."""
+    if len(digits) > 310 or abs(value := int(digits)) > sys.float_info.max:
+        raise _TooLargeError(digits)
+    return value
 
 
 def _position(text: str, constant: str) -> str:
@@ -210,6 +230,18 @@ def save_study(study: Study, path: str | os.PathLike[str], *, force: bool = Fals
     except OSError as exc:
         raise StudyError(f"cannot save {path.name}: {exc.strerror or exc}") from exc
     study.origin = FileStamp(str(target), st.st_mtime_ns, len(data), _sha256(data))
+    _remove_stale_temp_files(target)
+
+
+def _remove_stale_temp_files(target: Path) -> None:
+    """Temp files a killed save left behind; recent ones may belong to a save in progress."""
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}*.tmp"):
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+        except OSError:
+            pass  # gone already, or not ours to remove
 
 
 def _check_conflict(study: Study, target: Path, previous: bytes | None) -> None:

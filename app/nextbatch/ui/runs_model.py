@@ -51,18 +51,20 @@ class RunsModel(QAbstractTableModel):
         document.changed.connect(self.refresh)
 
     def _wanted_columns(self) -> list[RunColumn]:
+        """Results and notes come right after the status: they are what the lab types in."""
         study = self.document.study
         return [
             RunColumn("id", title="Run", tip="Run ID: batch and number, e.g. B03-02"),
             RunColumn("batch", title="Batch", tip="Which batch the run belongs to"),
             RunColumn("status", title="Status", tip="planned, done, failed (the recipe did not "
                       "work) or skipped (not made)"),
-            RunColumn("source", title="Source", tip="Where the recipe came from"),
-            *(RunColumn("setting", v.name, v.header, f"{v.title}: the planned setting")
-              for v in study.variables),
-            *(RunColumn("result", r.name, r.header, f"{r.title}: the measured result "
-                        "(type it in, or paste from Excel)") for r in study.responses),
+            *(RunColumn("result", r.name, _two_lines(r.title, r.unit),
+                        f"{r.title}: the measured result (type it in, or paste from Excel)")
+              for r in study.responses),
             RunColumn("notes", title="Notes", tip="Anything worth remembering about this run"),
+            *(RunColumn("setting", v.name, _two_lines(v.title, v.unit),
+                        f"{v.title}: the planned setting") for v in study.variables),
+            RunColumn("source", title="Source", tip="Where the recipe came from"),
         ]
 
     def _rebuild_columns(self) -> None:
@@ -232,3 +234,8 @@ class RunsModel(QAbstractTableModel):
             return True
         label = f"Paste {len(edits)} value{'s' if len(edits) > 1 else ''}"
         return self.document.do(commands.CompositeCommand(label, edits))
+
+
+def _two_lines(title: str, unit: str) -> str:
+    """Column headers with the unit on a second line keep the columns narrow."""
+    return f"{title}\n[{unit}]" if unit else title

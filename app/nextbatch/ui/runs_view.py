@@ -60,7 +60,6 @@ class RunsTable(QTableView):
         self.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.setAlternatingRowColors(False)
         self.verticalHeader().setVisible(False)
-        self.horizontalHeader().setStretchLastSection(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setToolTip("Type results into the cells, or paste a block copied from Excel "
                         "(Ctrl+V); planned runs are highlighted")
@@ -158,6 +157,9 @@ class RunsPanel(QWidget):
         self.batch_filter.blockSignals(False)
         self.apply_filter()
         self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for col in range(self.model.columnCount()):
+            header.resizeSection(col, min(header.sectionSize(col), 240))
         runs = self.document.study.runs
         planned = sum(r.is_pending for r in runs)
         done = sum(r.status == "done" for r in runs)

@@ -206,7 +206,7 @@ def test_historical_run_outside_todays_space_is_kept_but_flagged(good_dict):
     problems = study.problems()
     assert study.errors() == []
     koh = next(p for p in problems if p.path == "runs[0].settings.koh")
-    assert koh.severity == "warning"
+    assert (koh.value, koh.severity) == (5.0, "warning")
     assert "koh = 5 % is above the upper bound 4 % by 1" in koh.message
     assert "historical data may lie outside today's bounds" in koh.message
     rule = next(p for p in problems if "stearic_acid - 2*koh" in p.message)

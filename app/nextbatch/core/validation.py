@@ -306,11 +306,15 @@ def _run_settings_problems(study: Study, run: Run, path: str) -> list[Problem]:
     """Historical settings outside today's space are kept, but flagged."""
     out = []
     for violation in check_recipe(study, run.effective_settings()):
-        field = "actual" if violation.subject in run.actual else "settings"
-        where = (f"{path}{field}.{violation.subject}" if violation.subject in run.settings
-                 or violation.subject in run.actual else f"{path}settings")
-        out.append(Problem(where, None, f"{violation.message} (kept: historical data may lie "
-                           "outside today's bounds)", "warning"))
+        name = violation.subject
+        if name in run.actual:
+            where, value = f"{path}actual.{name}", run.actual[name]
+        elif name in run.settings:
+            where, value = f"{path}settings.{name}", run.settings[name]
+        else:  # a missing variable, a mixture total or a constraint
+            where, value = f"{path}settings", None
+        out.append(Problem(where, value, f"{violation.message} (kept: historical data may "
+                           "lie outside today's bounds)", "warning"))
     return out
 
 

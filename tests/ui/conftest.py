@@ -77,3 +77,36 @@ def shaving(window: MainWindow, qtbot: Any) -> MainWindow:
     with qtbot.waitSignal(window.document.problems_changed):
         window.document.schedule_problems()
     return window
+
+
+TINY = {
+    "format": "nextbatch-study", "version": 1, "name": "Tiny bake",
+    "variables": [
+        {"name": "sugar", "kind": "continuous", "low": 10, "high": 30, "unit": "g"},
+        {"name": "time", "kind": "integer", "low": 10, "high": 40, "step": 5, "unit": "min"},
+        {"name": "flour", "kind": "categorical", "levels": ["wheat", "spelt"]},
+    ],
+    "responses": [
+        {"name": "taste", "goal": "maximize", "low": 1, "high": 10, "unit": "pts"},
+        {"name": "height", "goal": "observe", "unit": "cm"},
+    ],
+    "runs": [
+        {"id": f"B01-0{i + 1}", "batch": 1, "status": "done", "source": "initial",
+         "settings": {"sugar": s, "time": t, "flour": f}, "results": {"taste": y}}
+        for i, (s, t, f, y) in enumerate([(10, 10, "wheat", 3), (20, 25, "spelt", 6),
+                                          (30, 40, "wheat", 5), (15, 35, "spelt", 7),
+                                          (25, 15, "wheat", 4), (28, 30, "spelt", 8)])
+    ],
+    "settings": {"batch_size": 2},
+}
+
+
+@pytest.fixture
+def tiny(window: MainWindow, tmp_path: Path) -> MainWindow:
+    """The window with a small bakery study opened from disk: suggestions take a blink."""
+    import json
+
+    path = tmp_path / "tiny.nbx"
+    path.write_text(json.dumps(TINY), encoding="utf-8")
+    assert window.open_path(path)
+    return window

@@ -325,6 +325,13 @@ def open_app(path: Path) -> int:
     return int(run(path) or 0)
 
 
+def smoke_test_app(path: Path | None) -> int:
+    """`--smoke-test [FILE]`: the real window, one suggestion, one run sheet; 0 when all worked."""
+    from nextbatch.ui.app import smoke_test
+
+    return smoke_test(path)
+
+
 # ------------------------------------------------------------------------------ parsing
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; `nextbatch FILE` is handled in `main` before parsing."""
@@ -335,6 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit status: 0 fine, 1 the study has problems, 2 usage or file error",
     )
     parser.add_argument("--version", action="version", version=f"nextbatch {__version__}")
+    parser.add_argument("--smoke-test", nargs="?", const="", metavar="FILE",
+                        help="build the real window, open FILE (default: the shaving-cream "
+                             "example), suggest one batch, export its run sheet, print each "
+                             "step's time and exit (used by packaging and CI)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add, _ in SUBCOMMANDS.values():
         add(sub)
@@ -355,6 +366,8 @@ def _dispatch(argv: list[str]) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error argparse has printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.smoke_test is not None:
+        return smoke_test_app(Path(args.smoke_test) if args.smoke_test else None)
     if args.command is None:
         return open_app(example_path("shaving-cream"))
     return SUBCOMMANDS[args.command][1](args)

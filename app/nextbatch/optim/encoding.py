@@ -180,7 +180,7 @@ class SearchSpace:
                          if self.study.variable(name).is_numeric}
         system = linear_system(self.study, fixed=numeric_fixed)
         if system.is_empty:
-            raise InfeasibleError(_infeasible_message(system.conflicts()))
+            raise InfeasibleError(infeasible_message(system.conflicts()))
         index = {v.name: j for j, v in enumerate(self.numeric)}
         d = self.dim
         lo, hi = np.zeros(d), np.ones(d)
@@ -196,7 +196,7 @@ class SearchSpace:
         empty = (poly.reduced is None if d else
                  np.any(np.abs(b_eq) > 1e-9) or np.any(b_ub < -1e-9))
         if empty:
-            raise InfeasibleError(_infeasible_message(system.conflicts()))
+            raise InfeasibleError(infeasible_message(system.conflicts()))
         return poly
 
     def _map_rows(self, names: list[str], A: np.ndarray, b: np.ndarray,
@@ -224,6 +224,7 @@ def _constrained_names(study: Study) -> set[str]:
     return names
 
 
-def _infeasible_message(conflicts: list[str]) -> str:
+def infeasible_message(conflicts: list[str]) -> str:
+    """The InfeasibleError text: which rules cannot hold together."""
     rules = "; ".join(conflicts) if conflicts else "the bounds, mixtures and constraints"
     return f"no recipe satisfies all the rules together: {rules}. Relax one of them."

@@ -50,6 +50,17 @@ class ResponseModel:
             return -np.inf
         return float(self.gp.to_latent(value))
 
+    def worst_latent(self) -> float | None:
+        """The worst measured value in latent units (None for range goals: no worst side)."""
+        z = self.gp.to_latent(self.observed)
+        if self.goal == "maximize":
+            return float(z.min())
+        if self.goal == "minimize":
+            return float(z.max())
+        if self.goal == "target":
+            return float(z[np.argmax(np.abs(z - self.latent_target()))])
+        return None
+
     def latent_target(self) -> float:
         target = self.response.target
         if target is None:

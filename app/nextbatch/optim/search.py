@@ -327,6 +327,9 @@ class Searcher:
             out[free] = w
             return out
 
+        fast = self._project_on_equalities(u, target, free)
+        if fast is not None:
+            return space.values(fast)
         constraints = []
         if len(poly.b_eq):
             constraints.append({"type": "eq", "fun": lambda w: poly.A_eq @ full(w) - poly.b_eq,
@@ -342,6 +345,23 @@ class Searcher:
                           constraints=constraints, options={"maxiter": 100, "ftol": 1e-14})
         w = np.clip(result.x, poly.lo[free], poly.hi[free])
         return space.values(full(w))
+
+
+    def _project_on_equalities(self, u: np.ndarray, target: np.ndarray,
+                               free: np.ndarray) -> np.ndarray | None:
+        """The closed-form projection onto the equalities, when it breaks nothing else.
+
+        Usually a rounded mixture only needs its balance spread over the unrounded components;
+        that is one least-squares step, no optimizer needed.
+        """
+        poly = self.space.polytope
+        out = u.copy()
+        out[free] = target[free]
+        if len(poly.b_eq):
+            A = poly.A_eq[:, free]
+            residual = poly.A_eq @ out - poly.b_eq
+            out[free] -= np.linalg.pinv(A) @ residual
+        return out if poly.violation(out)[0] <= TOL else None
 
 
 def recipe_key(settings: dict[str, Value]) -> tuple:

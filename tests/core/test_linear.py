@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from nextbatch.core import ConstraintSyntaxError, Mixture, Study, Variable
 from nextbatch.core.constraints import parse_constraint
-from nextbatch.core.linear import linear_system
+from nextbatch.core.linear import grid_point, linear_system
 
 
 def _satisfies(study, x, tol=1e-7):
@@ -178,3 +178,70 @@ def test_any_reachable_mixture_total_gives_points_that_satisfy_it(lows, widths, 
         assert point is not None
         _satisfies(study, point, tol=1e-7 * max(1.0, total))
     assert np.isclose(system.chebyshev_center().sum(), total, rtol=1e-9, atol=1e-9)
+
+
+def _recipe(study, x):
+    recipe = dict(zip(linear_system(study).names, x, strict=True))
+    recipe.update({v.name: v.levels[0] for v in study.variables if v.kind == "categorical"})
+    return recipe
+
+
+def test_grid_point_of_a_feasible_study_passes_check_recipe(design_study):
+    study = _feasible_design(design_study)
+    assert study.check_recipe(_recipe(study, grid_point(study))) == []
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        ["mixing_time >= 6", "mixing_time <= 9"],  # between the 5 min steps
+        ["process_temp >= 61", "process_temp <= 64"],  # between the allowed temperatures
+        ["stearic_acid >= 9.12", "stearic_acid <= 9.18"],  # between multiples of 0.1
+    ],
+)
+def test_space_only_between_allowed_values_has_no_grid_point(design_study, rules):
+    study = _feasible_design(design_study)
+    study.constraints += rules
+    assert not linear_system(study).is_empty
+    assert grid_point(study) is None
+
+
+def test_grid_point_honours_fixed(design_study):
+    study = _feasible_design(design_study)
+    x = grid_point(study, fixed={"koh": 3.3})
+    assert dict(zip(linear_system(study).names, x, strict=True))["koh"] == 3.3
+
+
+def test_an_empty_space_has_no_grid_point(design_study):
+    assert grid_point(design_study) is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    step=st.integers(1, 5), count=st.integers(1, 6),
+    values=st.lists(st.integers(0, 30), min_size=1, max_size=3, unique=True),
+    resolution=st.sampled_from([0.1, 0.25, 0.5, 2.0]),
+    coeffs=st.tuples(st.integers(-3, 3), st.integers(-3, 3), st.integers(-3, 3)),
+    op=st.sampled_from(["<=", ">=", "="]), rhs=st.integers(-20, 40),
+)
+def test_grid_point_is_found_exactly_when_one_exists(step, count, values, resolution,
+                                                     coeffs, op, rhs):
+    study = Study(variables=[
+        Variable("n", kind="integer", low=2, high=2 + step * count, step=step),
+        Variable("d", kind="discrete", values=[float(v) for v in values]),
+        Variable("r", low=0, high=4, resolution=resolution),
+    ])
+    terms = " + ".join(f"{c}*{name}" for c, name in zip(coeffs, "ndr", strict=True) if c)
+    if terms:
+        study.constraints.append(f"{terms} {op} {rhs}")
+    # Brute force over every combination of allowed values.
+    n = np.array(study.variable("n").grid(), dtype=float)[:, None, None]
+    d = np.array(values, dtype=float)[None, :, None]
+    r = np.round(np.arange(0, 4 + 1e-9, resolution), 10)[None, None, :]
+    lhs = coeffs[0] * n + coeffs[1] * d + coeffs[2] * r
+    ok = {"<=": lhs <= rhs + 1e-9, ">=": lhs >= rhs - 1e-9, "=": np.abs(lhs - rhs) <= 1e-9}
+    exists = bool(ok[op].any()) if terms else True
+    x = grid_point(study)
+    assert (x is not None) == exists
+    if x is not None:
+        assert study.check_recipe(_recipe(study, x)) == []

@@ -299,3 +299,12 @@ def test_any_study_is_checked_without_crashing(variables, total, constraints):
     errors = {p.path for p in problems if p.severity == "error"}
     if "a >=" in constraints:
         assert f"constraints[{constraints.index('a >=')}]" in errors
+
+
+def test_space_with_recipes_only_between_the_steps_is_an_error(good_dict):
+    good_dict["constraints"] += ["mixing_time >= 6", "mixing_time <= 9"]
+    (problem,) = _at(good_dict, "constraints")
+    assert problem.severity == "error"
+    assert problem.message.startswith("no recipe satisfies the bounds, mixtures and "
+                                      "constraints with stearic_acid, mixing_time and "
+                                      "process_temp on their allowed values")

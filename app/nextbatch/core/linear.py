@@ -4,7 +4,8 @@
 over its numeric variables; validation asks it whether the space is empty and which rules
 conflict, the engine asks it for feasible and well-interior starting points. Integer and
 discrete variables enter with their smallest and largest allowed value, so this is the
-continuous relaxation of the space: a study it calls empty certainly is.
+continuous relaxation of the space: a study it calls empty certainly is. `grid_point` then
+asks the sharper question, whether a recipe exists with every variable on its allowed values.
 
 Every linear program is solved in scaled coordinates (each bounded variable mapped to [0, 1],
 each row divided by its largest coefficient) so that a tolerance of 1e-9 means the same for
@@ -253,6 +254,115 @@ def linear_system(study: Study, fixed: Mapping[str, float] | None = None) -> Lin
         A_ub=np.array(ub_rows).reshape(len(ub_rows), n), b_ub=np.array(ub_rhs, dtype=float),
         ub_labels=ub_labels, bound_labels=bound_labels,
     )
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Where one variable may sit on its grid.
+
+    Either `origin + step * k` for whole k in [first, last], or one of `values`.
+    """
+
+    column: int
+    origin: float = 0.0
+    step: float = 0.0
+    first: int = 0
+    last: int = 0
+    values: tuple[float, ...] = ()
+
+    @property
+    def width(self) -> int:
+        """How many solver columns it needs: one whole number, or one binary per value."""
+        return len(self.values) if self.values else 1
+
+
+def grid_point(study: Study, fixed: Mapping[str, float] | None = None,
+               time_limit: float = 2.0) -> np.ndarray | None:
+    """A point of the space with every variable on its allowed values, or None if none exists.
+
+    `LinearSystem` treats integer and discrete variables as intervals and ignores resolution;
+    this mixed-integer search puts integers on their steps, discrete variables on their
+    values and continuous ones with a `resolution` on its multiples, so that it also catches
+    a space whose only recipes lie between the allowed values. Columns as in
+    `linear_system(study, fixed)`. Raises TimeoutError when it cannot decide within
+    `time_limit` seconds.
+    """
+    from scipy.optimize import Bounds, milp
+    from scipy.optimize import LinearConstraint as Rows
+
+    system = linear_system(study, fixed)
+    if system.is_empty:
+        return None
+    grids = _grids(study, system)
+    n, extra = len(system.names), sum(g.width for g in grids)
+    a = np.vstack([np.c_[system.A_eq, np.zeros((len(system.b_eq), extra))],
+                   np.c_[system.A_ub, np.zeros((len(system.b_ub), extra))]])
+    lows = [*system.b_eq, *np.full(len(system.b_ub), -np.inf)]
+    highs = [*system.b_eq, *system.b_ub]
+    lb, ub = [*system.lb], [*system.ub]
+    links = []
+    start = n
+    for g in grids:
+        link = np.zeros(n + extra)
+        link[g.column] = 1.0
+        if g.values:  # x equals the value whose binary is 1, and exactly one is 1
+            link[start:start + g.width] = -np.asarray(g.values)
+            one = np.zeros(n + extra)
+            one[start:start + g.width] = 1.0
+            links += [(link, 0.0), (one, 1.0)]
+            lb += [0.0] * g.width
+            ub += [1.0] * g.width
+        else:  # x = origin + step * k
+            link[start] = -g.step
+            links.append((link, g.origin))
+            lb.append(g.first)
+            ub.append(g.last)
+        start += g.width
+    a = np.vstack([a, *(row for row, _ in links)])
+    lows += [rhs for _, rhs in links]
+    highs += [rhs for _, rhs in links]
+    size = np.max(np.abs(a), axis=1, initial=0.0)
+    size = np.where(size > 0, size, 1.0)
+    result = milp(
+        c=np.zeros(n + extra),
+        integrality=np.r_[np.zeros(n), np.ones(extra)],
+        bounds=Bounds(lb, ub),
+        constraints=Rows(a / size[:, None], np.array(lows) / size, np.array(highs) / size),
+        options={"time_limit": time_limit},
+    )
+    if result.status == 2:
+        return None
+    if result.status != 0:
+        raise TimeoutError(f"no answer within {time_limit} s ({result.message})")
+    snapped = dict(fixed or {})
+    start = n
+    for g in grids:
+        chosen = result.x[start:start + g.width]
+        name = system.names[g.column]
+        snapped[name] = (g.values[int(np.argmax(chosen))] if g.values
+                         else g.origin + g.step * round(float(chosen[0])))
+        start += g.width
+    # The values on a grid are now exact; the free variables are solved for around them.
+    rest = linear_system(study, snapped).feasible_point()
+    return rest if rest is not None else result.x[:n]
+
+
+def _grids(study: Study, system: LinearSystem) -> list[_Grid]:
+    """The grid of each variable that may not take any value of its interval."""
+    out = []
+    for j, name in enumerate(system.names):
+        lo, hi = system.lb[j], system.ub[j]
+        v = study.variable(name)
+        if lo == hi or not (math.isfinite(lo) and math.isfinite(hi)):
+            continue
+        if v.kind == "discrete":
+            out.append(_Grid(j, values=tuple(float(x) for x in v.grid())))
+        elif v.kind == "integer":
+            out.append(_Grid(j, lo, v.integer_step, 0, len(v.grid()) - 1))
+        elif v.kind == "continuous" and v.resolution and v.resolution > 0:
+            out.append(_Grid(j, 0.0, v.resolution, math.ceil(lo / v.resolution - _TOL),
+                             math.floor(hi / v.resolution + _TOL)))
+    return out
 
 
 def _range(v: Variable) -> tuple[float, float]:

@@ -233,14 +233,24 @@ def _constraint_problems(study: Study) -> list[Problem]:
 
 
 def _space_problems(study: Study) -> list[Problem]:
-    """The LP check: whether any recipe satisfies everything together."""
-    from nextbatch.core.linear import linear_system
+    """The LP check, then the grid check: whether any recipe satisfies everything together."""
+    from nextbatch.core.linear import grid_point, linear_system
 
     system = linear_system(study)
-    if not system.is_empty:
-        return []
-    return [Problem("constraints", None, "no recipe satisfies all of these together: "
-                    + "; ".join(system.conflicts()) + " — loosen one of them")]
+    if system.is_empty:
+        return [Problem("constraints", None, "no recipe satisfies all of these together: "
+                        + "; ".join(system.conflicts()) + " — loosen one of them")]
+    try:
+        if grid_point(study) is not None:
+            return []
+    except TimeoutError:
+        return []  # undecided: say nothing rather than something unproven
+    on_grid = [v.name for v in study.variables if v.fixed is None and (
+        v.kind in ("integer", "discrete") or (v.kind == "continuous" and v.resolution))]
+    return [Problem("constraints", None, "no recipe satisfies the bounds, mixtures and "
+                    f"constraints with {_and(on_grid)} on their allowed values (steps, levels "
+                    "or resolution): recipes exist only between them — widen a range or "
+                    "make a step finer")]
 
 
 def _response_problems(r: Response, path: str) -> list[Problem]:
@@ -454,6 +464,10 @@ def _suggest(name: str, known: list[str]) -> str:
 
 def _or(options: tuple[str, ...]) -> str:
     return ", ".join(options[:-1]) + f" or {options[-1]}"
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
 def _n(x: float) -> str:

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer, qInstallMessageHandler
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from nextbatch.resources import example_names, example_path
 from nextbatch.ui.autosave import default_recovery_dir, find_recoveries
 from nextbatch.ui.dialogs import Ask
 from nextbatch.ui.document import StudyDocument
@@ -26,6 +27,9 @@ from nextbatch.ui.main_window import MainWindow
 from nextbatch.ui.settings import AppSettings
 
 HEAVY_MODULES = ("sklearn", "scipy.optimize", "openpyxl")
+# Harmless notices of Qt's offscreen platform (used by the smoke test and CI); anything else
+# Qt says still reaches stderr.
+_QUIET = ("This plugin does not support propagateSizeHints()",)
 # Set by packaging/startup_time.py: print a line once the window is shown, then quit.
 PROBE_ENV = "NEXTBATCH_STARTUP_PROBE"
 
@@ -37,6 +41,17 @@ def application() -> QApplication:
         return existing
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    previous = qInstallMessageHandler(None)
+
+    def on_qt_message(mode: Any, context: Any, message: str) -> None:
+        if message in _QUIET:
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(on_qt_message)
     app = QApplication(sys.argv[:1])
     app.setApplicationName("NextBatch")
     app.setOrganizationName("NextBatch")
@@ -67,10 +82,13 @@ def open_initial(window: MainWindow, path: Path | None) -> None:
     """Open `path`, or restore a recovery copy, or start on the shaving-cream example."""
     if offer_recovery(window):
         return
-    if path is not None:
+    examples = {example_path(name).resolve(): name for name in example_names()}
+    if path is not None and path.resolve() not in examples:
         window.open_path(path)
     else:
-        window.new_from_template("shaving-cream")
+        # A bundled example opens as a new, unsaved copy: saving never overwrites it.
+        window.new_from_template(examples.get(path.resolve(), "shaving-cream")
+                                 if path is not None else "shaving-cream")
 
 
 def run(path: Path | None = None) -> int:

@@ -31,8 +31,8 @@ class ImportDialog(QDialog):
         self.setWindowTitle(f"Import results from {preview.path.name}")
         self.resize(820, 520)
         errors, warnings = preview.errors, preview.warnings
-        summary = QLabel(self._summary())
-        summary.setWordWrap(True)
+        self.summary = QLabel(self._summary())
+        self.summary.setWordWrap(True)
 
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["What", "Where", "Details"])
@@ -64,7 +64,7 @@ class ImportDialog(QDialog):
         self.accept_warnings.toggled.connect(self._update)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(summary)
+        layout.addWidget(self.summary)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.accept_warnings)
         layout.addWidget(self.buttons)

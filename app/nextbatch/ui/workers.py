@@ -28,8 +28,8 @@ class _Thread(QThread):
     result_raw = Signal(object)
     error_raw = Signal(object, str)
 
-    def __init__(self, work: Work, cancel_event: threading.Event) -> None:
-        super().__init__()
+    def __init__(self, work: Work, cancel_event: threading.Event, parent: QObject) -> None:
+        super().__init__(parent)
         self._work = work
         self._cancel = cancel_event
 
@@ -55,7 +55,8 @@ class Job(QObject):
         super().__init__(parent)
         self.name = name
         self._cancel = threading.Event()
-        self._thread = _Thread(work, self._cancel)
+        # A Qt child of the job, so that Qt (not Python's collector) decides when it goes.
+        self._thread = _Thread(work, self._cancel, self)
         self._thread.progress_raw.connect(self._on_progress)
         self._thread.result_raw.connect(self._on_result)
         self._thread.error_raw.connect(self._on_error)
@@ -108,8 +109,10 @@ class Jobs(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._running: list[Job] = []
+        self._ended: list[Job] = []
 
     def start(self, name: str, work: Work) -> Job:
+        self._reap()
         job = Job(name, work, self)
         self._running.append(job)
         job.finished.connect(lambda: self._forget(job))
@@ -117,9 +120,16 @@ class Jobs(QObject):
         return job
 
     def _forget(self, job: Job) -> None:
+        # Called while `job` emits `finished`: it may not be deleted yet, only set aside.
         if job in self._running:
             self._running.remove(job)
-        job.deleteLater()
+            self._ended.append(job)
+
+    def _reap(self) -> None:
+        """Let go of ended jobs: without a parent, Python frees them with their last use."""
+        for job in self._ended:
+            job.setParent(None)
+        self._ended.clear()
 
     @property
     def running(self) -> list[Job]:

@@ -234,8 +234,11 @@ def test_a_new_row_outside_todays_bounds_is_a_warning(tmp_path: Path) -> None:
     study = planned_study()
     cells = {("", v.header): study.runs[0].settings[v.name] for v in study.variables}
     cells[("", "Glycerin [%]")] = 12
-    warning = only(preview_import(study, filled(study, tmp_path, cells)), "warning")
-    assert warning.value == 12 and "above the upper bound 10 by 2" in warning.expected
+    bound, total = preview_import(study, filled(study, tmp_path, cells)).problems
+    assert (bound.severity, bound.header, bound.value) == ("warning", "Glycerin [%]", 12)
+    assert "glycerin = 12 % is above the upper bound 10 % by 2" in bound.expected
+    assert (total.severity, total.row, total.column) == ("warning", 6, "")
+    assert "mixture base adds up to 106 %" in str(total)
 
 
 def test_a_result_that_replaces_an_earlier_one_is_a_warning(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nextbatch.core.errors import CommandError
+from nextbatch.core.errors import CommandError, NextBatchError
 from nextbatch.core.runs import Run, Value, now_iso
 from nextbatch.core.study import Study
 from nextbatch.core.variables import Variable
@@ -301,7 +301,7 @@ class _Preparer:
         settings: dict[str, Value] = {}
         for v in self.study.variables:
             role = self.role_of("variable", v.name)
-            value = self.setting(row, role, v) if role else None
+            value = self.setting(row, role, v, check=False) if role else None
             if value is not None:
                 settings[v.name] = value
         results, status, actual, notes = self.run_fields(row)
@@ -319,12 +319,29 @@ class _Preparer:
                 self.problem(row.number, self.role_of("variable", v.name), None,
                              f"a value for {v.title}: a row without a run ID is a new run and "
                              "needs every setting")
+        if len(settings) == len(self.study.variables):
+            self.check_recipe(row, settings)
         final = self.final_status(row, status, bool(results)) or (
             "done" if results else "planned")
         run = Run("", status=final, source="imported", settings=settings, actual=actual,
                   results=results, notes=notes or "", created=self.preview.measured,
                   measured=self.preview.measured if results else None)
         self.new_rows.append((row, run_id, run))
+
+    def check_recipe(self, row: TableRow, settings: dict[str, Value]) -> None:
+        """Bounds, steps, mixture totals and rules a new row's recipe breaks.
+
+        Warnings, not errors: the lab did run that recipe. A rule that does not parse is left
+        to the study's own check.
+        """
+        try:
+            violations = self.study.check_recipe(settings)
+        except NextBatchError:
+            return
+        for v in violations:
+            role = self.role_of("variable", v.subject)
+            self.problem(row.number, role, settings.get(v.subject) if role else None,
+                         f"a recipe the study allows: {v.message}", "warning")
 
     def finish_new_runs(self) -> None:
         """Batch numbers and IDs for the new rows, and the columns they cannot do without."""

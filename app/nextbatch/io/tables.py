@@ -69,10 +69,14 @@ class ImportProblem:
 
     @property
     def where(self) -> str:
-        cell = f"{self.column}{self.row}" if self.row and self.column else (
-            f"row {self.row}" if self.row else (f"column {self.column}" if self.column else ""))
         header = f" ({self.header})" if self.header else ""
-        return f"{self.sheet}!{cell}{header}" if cell else f"{self.sheet}{header}"
+        if self.row and self.column:
+            return f"{self.sheet}!{self.column}{self.row}{header}"
+        if self.row:
+            return f"{self.sheet}, row {self.row}{header}"
+        if self.column:
+            return f"{self.sheet}, column {self.column}{header}"
+        return f"{self.sheet}{header}"
 
     def __str__(self) -> str:
         found = "" if self.value is None else f": found {_show(self.value)}"
@@ -390,5 +394,5 @@ def _show(value: object) -> str:
     if isinstance(value, BadCell):
         return f"{value.shown} ({value.reason})"
     if isinstance(value, float) and value.is_integer():
-        return repr(value)
+        return str(int(value))
     return repr(value) if isinstance(value, str) else str(value)

@@ -47,7 +47,10 @@ class ImportRefusedError(CommandError):
 
 @dataclass
 class RunUpdate:
-    """What the import changes on one existing run (only what differs from the study)."""
+    """What the import changes on one existing run (only what differs from the study).
+
+    `previous` is a copy of the run as it was previewed: actual settings are merged into it.
+    """
 
     run_id: str
     row: int
@@ -139,8 +142,7 @@ class ImportPreview:
             if u.actual:
                 commands.append(SetActualSettings(u.run_id, {**before.actual, **u.actual}))
             if u.results:
-                commands.append(RecordResults(u.run_id, {**before.results, **u.results},
-                                              measured=self.measured,
+                commands.append(RecordResults(u.run_id, u.results, measured=self.measured,
                                               status=u.status or before.status))
             elif u.status:
                 commands.append(SetRunStatus(u.run_id, u.status))
@@ -279,7 +281,7 @@ class _Preparer:
                              "was really used in an 'Actual …' column", "warning")
             return
         results, status, actual, notes = self.run_fields(row)
-        update = RunUpdate(run.id, row.number, previous=run)
+        update = RunUpdate(run.id, row.number, previous=copy.deepcopy(run))
         for name, value in results.items():
             old = run.results.get(name)
             if old != value:

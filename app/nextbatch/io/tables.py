@@ -249,7 +249,7 @@ def _decode(raw: bytes) -> str:
 
 def _unguard(text: str) -> str:
     """Undo the apostrophe our CSV export puts before text that would read as a formula."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r":
         return text[1:]
     return text
 

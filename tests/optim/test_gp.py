@@ -327,3 +327,24 @@ def test_output_transform_round_trips(values, log):
                                atol=1e-12 * np.abs(y).max())
     if y.size > 1 and np.ptp(y) > 1e-6 * np.abs(y).max():
         assert np.std(transform.to_latent(y)) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("factor", "offset"), [(1e-9, 0.0), (1e6, -3e6), (-2.0, 10.0)])
+def test_a_change_of_units_changes_nothing_but_the_units(factor, offset):
+    x, y = sample_data(6, n=15, d=2, noise_sd=0.05)
+    gp = GaussianProcess(random_state=0, log_transform=False).fit(x, y)
+    scaled = GaussianProcess(random_state=0, log_transform=False).fit(x, factor * y + offset)
+    query = np.random.default_rng(6).random((10, 2))
+    mean, sd = gp.predict(query)
+    mean_s, sd_s = scaled.predict(query)
+    np.testing.assert_allclose(mean_s, factor * mean + offset, rtol=1e-6,
+                               atol=1e-6 * abs(factor) * np.std(y))
+    np.testing.assert_allclose(sd_s, abs(factor) * sd, rtol=1e-6)
+
+
+def test_conditioning_on_nothing_changes_nothing():
+    x, y = sample_data(7, n=8, d=2)
+    gp = GaussianProcess(random_state=0).fit(x, y)
+    same = gp.condition_on(np.zeros((0, 2)), np.zeros(0))
+    query = np.random.default_rng(7).random((5, 2))
+    np.testing.assert_allclose(same.predict(query), gp.predict(query))

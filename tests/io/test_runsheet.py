@@ -213,3 +213,14 @@ def test_libreoffice_opens_the_exported_workbook(tmp_path: Path, sheet: Path) ->
                     str(sheet)], check=True, capture_output=True, timeout=120)
     rows = list(csv.reader((tmp_path / "batch2.csv").read_text("utf-8").splitlines()))
     assert rows[0][0] == "Run ID" and rows[1][0] == "B02-01"
+
+
+def test_the_design_example_exports_its_last_batch_with_results(design_study: Study,
+                                                                 tmp_path: Path) -> None:
+    sheet = export_run_sheet(design_study, tmp_path / "design.xlsx")
+    header, run, total = grid(sheet)
+    assert header[10:13] == ["water [g] for 500 g", "Stearic acid [g] for 500 g",
+                             "koh [g] for 500 g"]
+    # 72.4 % + 9.1 % + 2.5 % of 500 g: the mixture stops at 84 %, so do the amounts
+    assert run[10:13] == [362, 45.5, 12.5] and total[10:13] == [362, 45.5, 12.5]
+    assert run[13:17] == [41.2, 4300, 9.1, "done"]

@@ -17,7 +17,6 @@ from nextbatch.core.study import Study
 from nextbatch.io.tables import ImportProblem, column_letter
 from nextbatch.io.weighout import weigh_out_columns
 
-FIELD_KINDS = ("id", "batch", "order", "source", "status", "notes")
 _FIELD_WORDS = {
     "id": ("run id", "id", "run", "run no", "run number", "experiment", "experiment id"),
     "batch": ("batch", "batch no", "batch number"),
@@ -26,7 +25,7 @@ _FIELD_WORDS = {
     "status": ("status",),
     "notes": ("notes", "note", "comment", "comments", "remarks"),
 }
-IGNORE_WORDS = ("", "ignore", "-")
+IGNORE_WORDS = ("", "ignore")  # normalized: "-" and " " become ""
 _UNIT = re.compile(r"^(?P<text>.*?)\s*(?:\[(?P<b>[^\[\]]*)\]|\((?P<p>[^()]*)\))\s*$")
 _WEIGH_OUT = re.compile(r"^(?P<text>.+?)\s+for\s+[\d.,]+\s*\S*$", re.IGNORECASE)
 _ACTUAL = re.compile(r"^actual[\s_:-]+(?P<rest>.+)$", re.IGNORECASE)

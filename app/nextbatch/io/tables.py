@@ -108,10 +108,6 @@ class Table:
     header_row: int = 1
     problems: list[ImportProblem] = field(default_factory=list)
 
-    @property
-    def name(self) -> str:
-        return self.path.name
-
 
 def column_letter(index: int) -> str:
     """Spreadsheet column name of a 0-based index: 0 -> A, 26 -> AA."""

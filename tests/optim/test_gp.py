@@ -348,3 +348,13 @@ def test_conditioning_on_nothing_changes_nothing():
     same = gp.condition_on(np.zeros((0, 2)), np.zeros(0))
     query = np.random.default_rng(7).random((5, 2))
     np.testing.assert_allclose(same.predict(query), gp.predict(query))
+
+
+def test_hyperparameters_from_a_subset_still_condition_on_every_point():
+    x, y = sample_data(8, n=60, d=2)
+    gp = GaussianProcess(random_state=0, max_fit_points=25).fit(x, y)
+    mean, sd = gp.predict(x)
+    assert np.max(np.abs(mean - y)) < 0.01 * np.std(y)
+    assert np.max(sd) < 0.05 * np.std(y)
+    again = GaussianProcess(random_state=0, max_fit_points=25).fit(x, y)
+    np.testing.assert_array_equal(again.theta_, gp.theta_)

@@ -177,3 +177,17 @@ def test_values_under_a_column_without_header_are_pointed_out(tmp_path: Path) ->
 def test_an_empty_sheet_is_a_table_error(tmp_path: Path) -> None:
     with pytest.raises(TableError, match="is empty"):
         read_table(workbook(tmp_path, []))
+
+
+def test_xml_entity_tricks_are_refused_by_defusedxml(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["a"]])
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(bomb, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<worksheet", b'<!DOCTYPE w [<!ENTITY a "aaaaaaaa">'
+                                    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><worksheet', 1)
+            dst.writestr(item, data)
+    with pytest.raises(TableError, match=r"bomb\.xlsx contains XML entity or DTD declarations"):
+        read_table(bomb)

@@ -254,12 +254,16 @@ def _unguard(text: str) -> str:
 def _read_workbook(path: Path) -> Table:
     _check_archive(path)
     from openpyxl import load_workbook
+    from openpyxl.xml import DEFUSEDXML
 
+    if not DEFUSEDXML:
+        raise TableError("workbooks are only read with defusedxml, which is not active; "
+                         "reinstall NextBatch (or unset OPENPYXL_DEFUSEDXML)")
     try:
         values = load_workbook(path, read_only=True, data_only=True, keep_links=False)
         formulas = load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise TableError(f"{path.name} is not a readable Excel workbook ({exc})") from exc
+        raise _unreadable(path, exc) from exc
     try:
         names = values.sheetnames
         sheet = RUNS_SHEET if RUNS_SHEET in names else names[0]
@@ -267,12 +271,24 @@ def _read_workbook(path: Path) -> Table:
         meta = _read_meta(values[META_SHEET]) if META_SHEET in names else None
     except TableError:
         raise
-    except Exception as exc:
-        raise TableError(f"{path.name} is not a readable Excel workbook ({exc})") from exc
+    except Exception as exc:  # the read-only sheets are parsed while iterating
+        raise _unreadable(path, exc) from exc
     finally:
         values.close()
         formulas.close()
     return _assemble(path, sheet, rows, ".", meta)
+
+
+def _unreadable(path: Path, exc: BaseException) -> TableError:
+    """The error for a workbook openpyxl could not read, naming XML tricks for what they are."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if type(cause).__module__.startswith("defusedxml"):
+            return TableError(f"{path.name} contains XML entity or DTD declarations, which "
+                              "NextBatch refuses to read (they can hide an attack); open it in "
+                              "Excel and save it again as .xlsx")
+        cause = cause.__cause__ or cause.__context__
+    return TableError(f"{path.name} is not a readable Excel workbook ({exc})")
 
 
 def _check_archive(path: Path) -> None:

@@ -92,31 +92,56 @@ class _Reduced:
 
 
 def _reduce(poly: Polytope) -> _Reduced | None:
+    """Null-space form with the Chebyshev centre; None when the polytope is empty.
+
+    A polytope can be flat beyond its stated equalities (a mixture whose bounds leave one
+    composition, or `a + b <= 1` with `a + b >= 1`). Then the centre has radius 0 and the
+    chains could not move along the directions that are still free, so such implicit
+    equalities are found (rows that no feasible point leaves) and moved to the equalities.
+    """
+    d = poly.dim
+    rows = np.vstack([np.eye(d), -np.eye(d), poly.A_ub])
+    rhs = np.concatenate([poly.hi, -poly.lo, poly.b_ub])
+    A_eq, b_eq = poly.A_eq, poly.b_eq
+    while True:
+        found = _reduce_with(A_eq, b_eq, rows, rhs, d)
+        if found is None:
+            return None
+        red, keep = found
+        if red.radius > 1e-9 or red.N.shape[1] == 0:
+            return red
+        implicit = np.zeros(len(rows), dtype=bool)
+        implicit[np.flatnonzero(keep)[_implicit_rows(red)]] = True
+        if not implicit.any():
+            return red
+        A_eq = np.vstack([A_eq, rows[implicit]])
+        b_eq = np.concatenate([b_eq, rhs[implicit]])
+        rows, rhs = rows[~implicit], rhs[~implicit]
+
+
+def _reduce_with(A_eq: np.ndarray, b_eq: np.ndarray, rows: np.ndarray, rhs: np.ndarray,
+                 d: int) -> tuple[_Reduced, np.ndarray] | None:
     from scipy.linalg import null_space
     from scipy.optimize import linprog
 
-    d = poly.dim
-    if len(poly.b_eq):
-        particular, *_ = np.linalg.lstsq(poly.A_eq, poly.b_eq, rcond=None)
-        if np.abs(poly.A_eq @ particular - poly.b_eq).max() > 1e-8:
+    if len(b_eq):
+        particular, *_ = np.linalg.lstsq(A_eq, b_eq, rcond=None)
+        if np.abs(A_eq @ particular - b_eq).max() > 1e-8:
             return None
-        N = null_space(poly.A_eq, rcond=1e-10)
+        N = null_space(A_eq, rcond=1e-10)
     else:
-        particular = np.clip(np.zeros(d), poly.lo, poly.hi)
+        particular = np.zeros(d)
         N = np.eye(d)
-    rows = np.vstack([np.eye(d), -np.eye(d), poly.A_ub]) if len(poly.b_ub) else \
-        np.vstack([np.eye(d), -np.eye(d)])
-    rhs = np.concatenate([poly.hi, -poly.lo, poly.b_ub])
     G = rows @ N
     h = rhs - rows @ particular
     norms = np.linalg.norm(G, axis=1)
-    flat = norms < 1e-12
-    if np.any(h[flat] < -1e-9):
+    keep = norms >= 1e-12
+    if np.any(h[~keep] < -1e-9):
         return None
-    G, h, norms = G[~flat], h[~flat], norms[~flat]
+    G, h, norms = G[keep], h[keep], norms[keep]
     k = N.shape[1]
     if k == 0:
-        return _Reduced(particular, N, G, h, 0.0)
+        return _Reduced(particular, N, G, h, 0.0), keep
     # Chebyshev centre: maximize r subject to G z + r |G_i| <= h, 0 <= r <= 1.
     cost = np.zeros(k + 1)
     cost[-1] = -1.0
@@ -126,7 +151,21 @@ def _reduce(poly: Polytope) -> _Reduced | None:
         return None
     z0 = res.x[:k]
     u0 = particular + N @ z0
-    return _Reduced(u0, N, G, h - G @ z0, float(res.x[-1]))
+    return _Reduced(u0, N, G, h - G @ z0, float(res.x[-1])), keep
+
+
+def _implicit_rows(red: _Reduced) -> np.ndarray:
+    """Indices of the inequalities that hold with equality everywhere in the polytope."""
+    from scipy.optimize import linprog
+
+    k = red.N.shape[1]
+    out = []
+    for i in np.flatnonzero(red.h < 1e-9):
+        res = linprog(red.G[i], A_ub=red.G, b_ub=red.h, bounds=[(None, None)] * k,
+                      method="highs")
+        if res.status == 0 and red.h[i] - red.G[i] @ res.x < 1e-9:
+            out.append(i)
+    return np.array(out, dtype=int)
 
 
 def _hit_and_run_step(z: np.ndarray, G: np.ndarray, h: np.ndarray,

@@ -32,14 +32,14 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import numpy as np
 from scipy.linalg import cho_solve, solve_triangular
-from scipy.linalg.lapack import dpotrf, dpotri
 
 from nextbatch.optim.kernels import (
+    log_marginal_likelihood,
     matern52,
     matern52_with_slope,
+    robust_cholesky,
     scaled_sqdist,
     weighted_diff_sum,
-    weighted_sqdiff_sum,
 )
 
 if TYPE_CHECKING:
@@ -152,39 +152,6 @@ class OutputTransform:
         return np.exp(np.minimum(t, 700.0)) if self.log else t
 
 
-def robust_cholesky(k: np.ndarray) -> tuple[np.ndarray, float]:
-    """Lower Cholesky factor of `k`, adding diagonal jitter in decades until it succeeds.
-
-    Returns the factor and the jitter used (0.0 when none was needed).
-    """
-    n = k.shape[0]
-    if n == 0:
-        return np.zeros((0, 0)), 0.0
-    scale = float(np.mean(np.diag(k)))
-    scale = scale if np.isfinite(scale) and scale > 0.0 else 1.0
-    jitter = 0.0
-    for exponent in range(-10, 1):
-        # LAPACK directly: the likelihood calls this ~100 times per fit, and scipy's wrapper
-        # costs as much as the factorization itself at n = 20.
-        chol, info = dpotrf(k + jitter * np.eye(n) if jitter else k, lower=1, clean=1)
-        if info == 0:
-            return chol, jitter
-        jitter = scale * 10.0**exponent
-    raise np.linalg.LinAlgError(
-        f"covariance matrix of {n} points is not positive definite even with jitter {jitter:g}")
-
-
-def _inverse_from_cholesky(chol: np.ndarray) -> np.ndarray:
-    """K^-1 from its lower Cholesky factor (LAPACK potri: a third of the cost of solving I)."""
-    inv_lower, info = dpotri(chol, lower=1)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"potri failed with info={info}")
-    # potri fills the lower triangle and leaves the (zero) upper one of `chol` alone.
-    full = inv_lower + inv_lower.T
-    full.flat[:: len(full) + 1] *= 0.5
-    return full
-
-
 @functools.cache
 def _prior_parameters(d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Normal means and sds on theta = (log lengthscales, log s2, log noise), and a mask.
@@ -204,30 +171,6 @@ def _log_prior(theta: np.ndarray, d: int) -> tuple[float, np.ndarray]:
     means, sds, on_value = _prior_parameters(d)
     u = (theta - means) / sds
     return float(-0.5 * np.sum(u * u) - on_value @ theta), -u / sds - on_value
-
-
-def log_marginal_likelihood(theta: np.ndarray, x: np.ndarray,
-                            z: np.ndarray) -> tuple[float, np.ndarray]:
-    """Log marginal likelihood of latent targets z at log-hyperparameters theta, with gradient.
-
-    The gradient is 1/2 tr((alpha alpha^T - K^-1) dK/dtheta) for every hyperparameter, each
-    trace computed from matrix products in O(n^2 d) after one O(n^3) factorization.
-    """
-    n, d = x.shape
-    lengthscales = np.exp(theta[:d])
-    s2, noise = float(np.exp(theta[d])), float(np.exp(theta[d + 1]))
-    r2 = scaled_sqdist(x, x, lengthscales)
-    k_f, slope = matern52_with_slope(r2, s2)
-    chol, _ = robust_cholesky(k_f + noise * np.eye(n))
-    alpha = cho_solve((chol, True), z, check_finite=False)
-    value = (-0.5 * float(z @ alpha) - float(np.sum(np.log(np.diag(chol))))
-             - 0.5 * n * np.log(2.0 * np.pi))
-    w = np.outer(alpha, alpha) - _inverse_from_cholesky(chol)
-    grad = np.empty(d + 2)
-    grad[:d] = 0.5 * weighted_sqdiff_sum(w * slope, x) / lengthscales**2
-    grad[d] = 0.5 * float(np.sum(w * k_f))
-    grad[d + 1] = 0.5 * noise * float(np.trace(w))
-    return value, grad
 
 
 def neg_log_posterior(theta: np.ndarray, x: np.ndarray,

@@ -309,6 +309,7 @@ def test_log_transform_can_be_forced_off_and_on():
         GaussianProcess(log_transform=True).fit(x, narrow - 5.5)
 
 
+@settings(deadline=None)
 @given(values=st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=20),
        power=st.integers(-10, 10))
 def test_log_rule_needs_positive_values_and_ignores_units(values, power):
@@ -319,6 +320,7 @@ def test_log_rule_needs_positive_values_and_ignores_units(values, power):
         assert wants_log_transform(y) == wants_log_transform(y * 2.0**power)
 
 
+@settings(deadline=None)
 @given(values=st.lists(st.floats(1e-9, 1e9), min_size=1, max_size=20), log=st.booleans())
 def test_output_transform_round_trips(values, log):
     y = np.array(values)

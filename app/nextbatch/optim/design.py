@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from nextbatch.optim.encoding import SearchSpace
-from nextbatch.optim.search import Pick, Searcher, recipe_key
+from nextbatch.optim.search import Pick, Searcher, nearest_distance, recipe_key
 
 POOL = 512  # candidates drawn per design point
 
@@ -63,11 +63,3 @@ def next_point(searcher: Searcher, existing: np.ndarray, taken: set[tuple],
         row = space.to_model(space.units(x), combos[i])[0]
         return Pick(settings, row, float(score[i]))
     return None
-
-
-def nearest_distance(X: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """Distance from each row of X to the closest row of `others` (inf when none)."""
-    if len(others) == 0:
-        return np.full(len(X), np.inf)
-    return np.sqrt(((X[:, None, :] - others[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
-

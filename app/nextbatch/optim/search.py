@@ -31,6 +31,7 @@ FEW_COMBOS = 30  # categorical combinations up to this count are all tried
 N_CANDIDATES = 2048
 N_STARTS = 6
 N_ROUNDED = 8  # optimized points rounded and re-scored before the best is kept
+TIE_BREAK = 1e-6  # score per unit of distance to the nearest run: only decides near-ties
 
 
 @dataclass(frozen=True)
@@ -158,15 +159,22 @@ class Searcher:
         return Z, combos.reshape(len(Z), len(space.categorical))
 
     # ------------------------------------------------------------------ search
-    def best(self, score: Score, score_grad: ScoreGrad, taken: set[tuple]) -> Pick | None:
-        """The best recipe not in `taken` (keys of `recipe_key`), or None if none is left."""
+    def best(self, score: Score, score_grad: ScoreGrad, taken: set[tuple],
+             existing: np.ndarray) -> Pick | None:
+        """The best recipe not in `taken` (keys of `recipe_key`), or None if none is left.
+
+        Where the model cannot tell candidates apart (equal scores, e.g. far from every
+        run), the one farthest from the `existing` model-space rows wins the tie.
+        """
         space = self.space
         if self.grid_size <= ENUMERATE_LIMIT:
             Z, combos = self.enumerate()
-            values = score(space.to_model(Z, combos))
+        else:
+            Z, combos = self.candidates(N_CANDIDATES)
+        X = space.to_model(Z, combos)
+        values = score(X) + TIE_BREAK * np.minimum(nearest_distance(X, existing), 1e3)
+        if self.grid_size <= ENUMERATE_LIMIT:
             return self._first_allowed(Z, combos, values, taken, score, 1)
-        Z, combos = self.candidates(N_CANDIDATES)
-        values = score(space.to_model(Z, combos))
         if space.dim:
             Z, combos, values = self._polish(Z, combos, values, score_grad)
         return self._first_allowed(Z, combos, values, taken, score, N_ROUNDED)
@@ -362,6 +370,14 @@ class Searcher:
             residual = poly.A_eq @ out - poly.b_eq
             out[free] -= np.linalg.pinv(A) @ residual
         return out if poly.violation(out)[0] <= TOL else None
+
+
+def nearest_distance(X: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Distance from each row of X to the closest row of `others` (inf when none)."""
+    if len(others) == 0:
+        return np.full(len(X), np.inf)
+    sq = (X**2).sum(axis=1)[:, None] + (others**2).sum(axis=1)[None, :] - 2.0 * X @ others.T
+    return np.sqrt(np.maximum(sq.min(axis=1), 0.0))
 
 
 def recipe_key(settings: dict[str, Value]) -> tuple:

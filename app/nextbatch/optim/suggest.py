@@ -29,10 +29,10 @@ from nextbatch.core.errors import (
 )
 from nextbatch.core.study import Study
 from nextbatch.optim import reasons
-from nextbatch.optim.design import balanced_combo, level_orders, nearest_distance, next_point
+from nextbatch.optim.design import balanced_combo, level_orders, next_point
 from nextbatch.optim.encoding import Encoding, SearchSpace, Value
 from nextbatch.optim.objective import Objective, ResponseModel, SuccessModel
-from nextbatch.optim.search import Pick, Searcher, recipe_key
+from nextbatch.optim.search import Pick, Searcher, nearest_distance, recipe_key
 
 Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
@@ -234,7 +234,8 @@ class _Batch:
         for i in range(self.size):
             self.check_cancel()
             searcher = self.searcher(chosen)
-            pick = searcher.best(objective.score, objective.score_grad, self.taken)
+            existing = np.vstack([self.existing, *[p.x[None, :] for p in chosen]])
+            pick = searcher.best(objective.score, objective.score_grad, self.taken, existing)
             if pick is None:
                 break
             chosen.append(pick)

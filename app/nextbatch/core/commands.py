@@ -281,7 +281,8 @@ def _index(names: list[str], name: str, what: str) -> int:
         return names.index(name)
     except ValueError:
         known = ", ".join(repr(n) for n in names) or "none yet"
-        raise CommandError(f"there is no {what} named {name!r} (the {what}s are: "
+        called = "with ID" if what == "run" else "named"
+        raise CommandError(f"there is no {what} {called} {name!r} (the {what}s are: "
                            f"{known})") from None
 
 
@@ -467,9 +468,12 @@ class _MixtureList:
     what, attr, fields = "mixture", "mixtures", MIXTURE_FIELDS
 
 
-def _check_mixture_exists(study: Study, mixture: str | None) -> None:
+def _check_mixture_exists(study: Study, mixture: str | None, where: str) -> None:
     if mixture is not None:
-        _index([m.name for m in study.mixtures], mixture, "mixture")
+        try:
+            _index([m.name for m in study.mixtures], mixture, "mixture")
+        except CommandError as exc:
+            raise CommandError(f"{where}: {exc}") from None
 
 
 class AddVariable(_VariableList, _AddNamed):
@@ -480,7 +484,7 @@ class AddVariable(_VariableList, _AddNamed):
 
     def check(self, study: Study) -> None:
         super().check(study)
-        _check_mixture_exists(study, self.item.mixture)
+        _check_mixture_exists(study, self.item.mixture, f"variable {self.item.name!r}")
 
 
 class EditVariable(_VariableList, _EditNamed):
@@ -490,7 +494,7 @@ class EditVariable(_VariableList, _EditNamed):
         super().check(study)
         if self.new_name != self.name:
             _check_run_keys(study, ("settings", "actual"), self.name, self.new_name)
-        _check_mixture_exists(study, self.changes.get("mixture"))
+        _check_mixture_exists(study, self.changes.get("mixture"), f"variable {self.name!r}")
         kind = self.changes.get("kind", study.variable(self.name).kind)
         used = rules_using(study, self.name)
         if kind not in NUMERIC_KINDS and used:

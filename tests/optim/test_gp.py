@@ -220,6 +220,7 @@ DEGENERATE = {
     "1e-9 to 1e9": lambda rng: (rng.random((8, 2)), np.logspace(-9, 9, 8)),
     "signed 1e-9 to 1e9": lambda rng: (rng.random((8, 2)),
                                        np.logspace(-9, 9, 8) * (-1.0) ** np.arange(8)),
+    "1e-300 to 1e300": lambda rng: (rng.random((3, 1)), np.array([1e-300, 1e300, 1.0])),
     "one-hot only": one_hot_only,
     "30 dimensions": lambda rng: (rng.random((5, 30)), rng.random(5)),
     "1 dimension": lambda rng: (rng.random((4, 1)), rng.random(4)),
@@ -241,6 +242,21 @@ def test_degenerate_data_fit_and_predict_without_raising(case):
     assert np.all(np.isfinite(draws))
     fantasy = gp.condition_on(query[-1:], mu[-1:])
     assert fantasy.predict_latent(query[-1:])[1][0] <= sigma[-1]
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(0, 7), d=st.integers(1, 6),
+       magnitude=st.sampled_from([1e-9, 1.0, 1e9]), levels=st.integers(1, 3),
+       signed=st.booleans())
+def test_any_small_data_set_gives_finite_predictions(seed, n, d, magnitude, levels, signed):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, levels, size=(n, d)) / max(levels - 1, 1)  # coarse grid: duplicates
+    y = magnitude * rng.choice([1.0, 1.0, 2.0, 1e3], size=n)
+    if signed:
+        y = y * rng.choice([-1.0, 1.0], size=n)
+    gp = fit_gp(x, y, random_state=seed)
+    mean, sd = gp.predict(rng.random((4, d)))
+    assert np.all(np.isfinite(mean)) and np.all(np.isfinite(sd)) and np.all(sd > 0.0)
 
 
 def test_constant_response_is_predicted_as_that_constant():

@@ -360,10 +360,11 @@ class GaussianProcess:
         mu, sigma = self.predict_latent(X)
         t_mean = mu * self.transform_.scale + self.transform_.shift
         t_sd = sigma * self.transform_.scale
-        if self.transform_.log:
-            s2 = np.minimum(t_sd**2, 700.0)
-            mean = np.exp(np.minimum(t_mean + 0.5 * s2, 700.0))
-            sd = mean * np.sqrt(np.expm1(s2))
+        if self.transform_.log:  # in log space, so that far from the data nothing overflows
+            s2 = np.clip(t_sd**2, 1e-300, 700.0)
+            log_mean = t_mean + 0.5 * s2
+            mean = np.exp(np.minimum(log_mean, 700.0))
+            sd = np.exp(np.minimum(log_mean + 0.5 * np.log(np.expm1(s2)), 700.0))
         else:
             mean, sd = t_mean, t_sd
         return (mean, sd) if return_std else mean

@@ -88,6 +88,8 @@ def _add_new(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_new(args: argparse.Namespace) -> int:
+    if not args.file.parent.is_dir():
+        raise UsageError(f"{args.file.parent}: no such folder")
     if args.file.exists() and not args.force:
         raise UsageError(f"{args.file} already exists; choose another name or add --force "
                          "to overwrite it (the old file is kept as .bak)")

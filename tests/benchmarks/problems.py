@@ -65,7 +65,8 @@ def to_study(problem: Any) -> Study:
     """The Study a chemist would type in for `problem`: its variables, rules and one response.
 
     An equality whose coefficients are all 1 over continuous variables becomes a mixture with
-    that total; every other linear constraint becomes constraint text. A lookup table is a full
+    that total (when it is positive, as a mixture's total must be); every other linear
+    constraint becomes constraint text. A lookup table is a full
     factorial of its factor levels, so its study is just those factors.
     """
     if problem.is_lookup:
@@ -78,6 +79,7 @@ def to_study(problem: Any) -> Study:
         names = [n for n, coef in c.coeffs.items() if coef != 0]
         is_mixture = (
             c.op == "=="
+            and c.rhs > 0
             and all(c.coeffs[n] == 1 for n in names)
             and all(kinds.get(n) == "continuous" and n not in member_of for n in names)
         )

@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from nextbatch.core import Study
 
@@ -103,6 +104,55 @@ def test_constraint_text_reads_back_as_the_same_rule(coeffs, op, rhs):
 
     (rule,) = study.parsed_constraints()
     assert (rule.coeffs, rule.op, rule.rhs) == (coeffs, op, rhs)
+
+
+@st.composite
+def generated_problems(draw):
+    """Small bench problems of every variable kind, with a mixture and a constraint or not."""
+    continuous = []
+    for i in range(draw(st.integers(1, 4))):
+        low = draw(st.floats(-100, 100))
+        continuous.append(base.Continuous(f"c{i}", low, low + draw(st.floats(0.1, 100))))
+    variables = list(continuous)
+    if draw(st.booleans()):
+        start, step, count = draw(st.integers(-50, 50)), draw(st.integers(1, 10)), draw(
+            st.integers(2, 6))
+        variables.append(base.Discrete("grid", tuple(range(start, start + step * count, step)),
+                                       integer=True))
+    if draw(st.booleans()):
+        quarters = draw(st.lists(st.integers(-40, 40), min_size=2, max_size=5, unique=True))
+        variables.append(base.Discrete("levels", tuple(sorted(q / 4 for q in quarters))))
+    if draw(st.booleans()):
+        variables.append(base.Categorical("strain", ("ale", "lager", "wheat")))
+    centre = {v.name: (v.low + v.high) / 2 for v in continuous}
+    constraints = []
+    if len(continuous) >= 2 and draw(st.booleans()):
+        members = continuous[:draw(st.integers(2, len(continuous)))]
+        constraints.append(base.LinearConstraint({v.name: 1.0 for v in members}, "==",
+                                                 sum(centre[v.name] for v in members)))
+    if draw(st.booleans()):
+        coeffs = {v.name: float(draw(st.integers(-3, 3).filter(bool))) for v in continuous}
+        at_centre = sum(c * centre[n] for n, c in coeffs.items())
+        op, slack = draw(st.sampled_from(["<=", ">="])), draw(st.floats(0, 50))
+        constraints.append(base.LinearConstraint(
+            coeffs, op, at_centre + slack if op == "<=" else at_centre - slack))
+    return base.Problem(name="generated", variables=variables, constraints=constraints,
+                        direction=draw(st.sampled_from(["min", "max"])), optimum=0.0,
+                        median=1.0, budget=4, batch_size=2, objective=lambda x: 0.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(problem=generated_problems(), seed=st.integers(0, 2**16))
+def test_the_study_accepts_the_recipes_the_problem_accepts_and_refuses_the_others(problem,
+                                                                                   seed):
+    study = bench.to_study(problem)
+    assert study.errors() == []
+    edge = problem.variables[0]
+    for recipe in problem.sample(np.random.default_rng(seed), 5):
+        assert study.check_recipe(recipe) == []
+        outside = {**recipe, edge.name: edge.high + 1.0}
+        assert not problem.is_feasible(outside)
+        assert study.check_recipe(outside) != []
 
 
 @pytest.mark.parametrize("name", ["mixture4", "brew5"])

@@ -268,3 +268,11 @@ def test_no_worse_than_the_best_peer_allows_10_percent_or_0_005():
 
     assert run.no_worse(0.109, 0.1) and not run.no_worse(0.111, 0.1)
     assert run.no_worse(0.0049, 0.0) and not run.no_worse(0.0051, 0.0)
+
+
+def test_a_missing_shared_bench_folder_is_an_error_that_says_where_to_put_it(monkeypatch,
+                                                                             tmp_path):
+    monkeypatch.setattr(bench, "BENCH_DIR", tmp_path / "shared" / "bench")
+
+    with pytest.raises(bench.BenchUnavailableError, match=r"\.\./shared/bench"):
+        bench.get_problem("branin")

@@ -319,7 +319,7 @@ def rules_using(study: Study, name: str) -> list[str]:
     return [text for text in study.constraints if pattern.search(text)]
 
 
-def _parse_rule(study: Study, text: object, names: list[str] | None = None) -> str:
+def _parse_rule(study: Study, text: object) -> str:
     """Check that `text` is a rule over the study's numeric variables; return it stripped."""
     from nextbatch.core.constraints import parse_constraint
 
@@ -327,7 +327,7 @@ def _parse_rule(study: Study, text: object, names: list[str] | None = None) -> s
         raise CommandError(f"constraint = {text!r}: expected a rule such as "
                            "'stearic_acid - 2*koh >= 0'")
     try:
-        parse_constraint(text, study.numeric_names() if names is None else names)
+        parse_constraint(text, study.numeric_names())
     except ConstraintSyntaxError as exc:
         raise CommandError(f"constraint {text!r}: {exc}") from exc
     return text.strip()

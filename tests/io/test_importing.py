@@ -308,3 +308,11 @@ def test_historical_data_without_ids_is_added_as_a_batch(tmp_path: Path) -> None
     assert [r.id for r in preview.runs_added] == ["B07-01", "B07-02", "B07-03"]
     assert [r.results["foam_height"] for r in preview.runs_added] == [40.5, 41.5, 42.5]
     assert preview.as_command().label == "Import runs from old.csv"
+
+
+def test_reimporting_an_exported_sheet_of_done_runs_changes_nothing(tmp_path: Path) -> None:
+    study = planned_study()
+    study.runs[0].results["viscosity"] = 4321.123456789012  # more digits than Excel keeps
+    sheet = export_run_sheet(study, tmp_path / "all.xlsx", runs=study.runs)
+    preview = preview_import(study, sheet)
+    assert preview.is_clean and preview.is_empty

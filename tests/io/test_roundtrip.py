@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import tempfile
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from nextbatch.core import Study
 from nextbatch.core.commands import AddRuns, History
 from nextbatch.core.runs import Run
@@ -174,3 +177,29 @@ def test_a_formula_without_a_saved_result_stops_the_whole_import(study: Study,
     preview = preview_import(study, sheet)
     assert [(p.row, p.column) for p in preview.errors] == [(3, "R")]
     assert study.to_dict() == before
+
+
+# What a person types: up to 12 significant digits (Excel itself keeps 15).
+measured = st.one_of(st.floats(-1e6, 1e6, allow_nan=False).map(lambda x: float(f"{x:.12g}")),
+                     st.integers(-10**6, 10**6))
+outcomes = st.one_of(
+    st.tuples(st.sampled_from(["done", "failed"]),
+              st.dictionaries(st.sampled_from(list(HEADERS)), measured, min_size=1)),
+    st.tuples(st.sampled_from(["planned", "failed", "skipped"]), st.just({})))
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(outcomes, min_size=4, max_size=4), st.sampled_from([".csv", ".xlsx"]))
+def test_any_typed_results_come_back_exactly(suggested: Study, typed: list, suffix: str
+                                             ) -> None:
+    study, lab = suggested.copy(), suggested.copy()
+    for run, (status, results) in zip(lab.runs, typed, strict=True):
+        run.status, run.results = status, results
+    with tempfile.TemporaryDirectory() as folder:
+        sheet = export_run_sheet(lab, Path(folder) / f"typed{suffix}", runs=lab.runs)
+        preview = preview_import(study, sheet)
+        assert preview.is_clean, [str(p) for p in preview.problems]
+        if not preview.is_empty:
+            preview.as_command().apply(study)
+    assert held(study) == held(lab)

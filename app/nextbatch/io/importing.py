@@ -284,7 +284,7 @@ class _Preparer:
         update = RunUpdate(run.id, row.number, previous=copy.deepcopy(run))
         for name, value in results.items():
             old = run.results.get(name)
-            if old != value:
+            if old is None or not math.isclose(old, value, rel_tol=1e-12):  # Excel keeps 15 digits
                 update.results[name] = value
                 if old is not None:
                     self.problem(row.number, self.role_of("response", name), value,

@@ -1,9 +1,10 @@
 """The open study as the window sees it: the Study, its file, its undo stack.
 
 Panels get the document in their constructor and change the study only through `do()`, which
-runs a core command through the undo stack. `changed` tells every panel to refresh; the
-problems of the study are recomputed once per change, after the event loop is idle, so that
-typing stays fast and scipy is not loaded before the window is shown.
+runs a core command through the undo stack. `changed` tells every panel to refresh. The
+study's problems are checked once per burst of changes, on a copy in a worker thread (the
+feasibility check loads scipy and solves linear programs), and `problems_changed` says when
+the fresh list is in; a check overtaken by a newer edit is dropped.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from nextbatch.ui import undo
+from nextbatch.ui.workers import Jobs
 
 if TYPE_CHECKING:
     from nextbatch.core.commands import Command
@@ -38,7 +40,9 @@ class StudyDocument(QObject):
         self.stack = QUndoStack(self)
         self.stack.indexChanged.connect(self._on_index_changed)
         self.stack.cleanChanged.connect(self._on_clean_changed)
-        self._problems: list[Problem] | None = None
+        self._problems: list[Problem] = []
+        self._generation = 0
+        self.checks = Jobs(self)
         self._problem_timer = QTimer(self)
         self._problem_timer.setSingleShot(True)
         self._problem_timer.setInterval(0)
@@ -58,23 +62,41 @@ class StudyDocument(QObject):
         self.title_changed.emit()
 
     def _on_index_changed(self, _index: int) -> None:
-        self._problems = None
         self._problem_timer.start()
         self.changed.emit()
 
     # --------------------------------------------------------------- problems
     def problems(self) -> list[Problem]:
-        """The study's problems as of the last change (computed now if not yet known)."""
-        if self._problems is None:
-            self._problems = self.study.problems()
+        """The study's problems as of the last finished check."""
         return self._problems
 
     def refresh_problems(self) -> None:
-        self._problems = self.study.problems()
-        self.problems_changed.emit()
+        """Check a copy of the study in a worker; `problems_changed` follows."""
+        self._generation += 1
+        generation = self._generation
+        copy = self.study.copy()
+        job = self.checks.start("check", lambda _progress, _cancelled: copy.problems())
+        job.succeeded.connect(lambda problems: self._on_checked(generation, problems))
+        job.failed.connect(self._on_check_failed)
+
+    def _on_checked(self, generation: int, problems: list[Problem]) -> None:
+        if generation == self._generation:
+            self._problems = problems
+            self.problems_changed.emit()
+
+    def _on_check_failed(self, exc: BaseException, details: str) -> None:
+        from nextbatch.ui.errors import show_error
+
+        show_error(None, "Checking the study failed", exc, details)
 
     def schedule_problems(self) -> None:
+        """Check the study once the event loop is idle (several edits, one check)."""
         self._problem_timer.start()
+
+    def shutdown(self) -> None:
+        """Stop checking: wait for a running check (called when the study closes)."""
+        self._problem_timer.stop()
+        self.checks.shutdown()
 
     # ------------------------------------------------------------------ state
     @property

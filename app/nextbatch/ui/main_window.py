@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QPaintEvent,
+)
 from PySide6.QtWidgets import QMainWindow, QMenu, QStackedWidget, QWidget
 
 import nextbatch
@@ -33,6 +40,7 @@ class MainWindow(QMainWindow):
         self.document: StudyDocument | None = None
         self.view: QWidget | None = None
         self._autosaver: Autosaver | None = None
+        self._painted = False
         self.setAcceptDrops(True)
         self.resize(1280, 800)
         if (geometry := settings.geometry()) is not None:
@@ -134,7 +142,8 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.view)
         self.pages.setCurrentWidget(self.view)
         self._update_actions()
-        document.schedule_problems()
+        if self._painted:
+            document.schedule_problems()
         self.document_changed.emit()
 
     def _show_start_page(self) -> None:
@@ -149,6 +158,7 @@ class MainWindow(QMainWindow):
         if ask and not self._confirm_discard():
             return False
         self.jobs.shutdown()
+        self.document.shutdown()
         if self._autosaver is not None:
             self._autosaver.discard()
         if self.view is not None:
@@ -252,6 +262,14 @@ class MainWindow(QMainWindow):
         if path.suffix.lower() in SHEET_SUFFIXES and self.document is not None:
             return "sheet"
         return None
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The first paint starts the first check, so that the window comes first."""
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            if self.document is not None:
+                self.document.schedule_problems()
 
     # ------------------------------------------------------------- closing
     def closeEvent(self, event: QCloseEvent) -> None:

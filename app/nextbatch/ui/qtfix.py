@@ -1,46 +1,49 @@
-"""A guard against a reference-counting bug of PySide6 6.12.0's `Signal.emit`.
+"""A guard against the reference-counting bugs of PySide6 6.12.0 on Python 3.11.
 
-`SignalInstance.emit` returns `True` without taking a new reference to it, so every emit from
-Python takes one reference from `True`; after enough emits Python 3.11 aborts with "Fatal
-Python error: bool_dealloc". `install()` checks once whether the running PySide6 has the
-bug and, only then, wraps `emit` to give the missing reference back.
+In that PySide6, Qt methods that return nothing (`show()`, `setParent()`,
+`processEvents()`, …) hand back `None` without a new reference, and `Signal.emit` does the
+same with `True`. Each such call takes one reference from the singleton, and after enough
+calls Python 3.11 aborts ("Fatal Python error: none_dealloc"). Python 3.12 and later make
+these singletons immortal, so the bug is harmless there. `install()` checks whether the
+running PySide6 loses references and, only then, gives `None`, `True` and `False` a
+reference count so large that no session can use it up — what Python 3.12 does for them.
 """
 
 from __future__ import annotations
 
 import ctypes
 import sys
-from typing import Any
 
-from PySide6.QtCore import QObject, Signal, SignalInstance
+from PySide6.QtCore import QObject, Signal
+
+# 2**40 lost references take years of calls; the count stays far from overflowing.
+_RESERVE = 1 << 40
+_PROBES = 64
 
 
 class _Probe(QObject):
     ping = Signal()
 
 
-def emit_loses_a_reference() -> bool:
-    """Whether one `emit()` leaves `True` with one reference fewer than before."""
+def lost_references() -> dict[str, int]:
+    """References `None` and `True` lose over `_PROBES` void calls and emits."""
     probe = _Probe()
-    before = sys.getrefcount(True)
-    probe.ping.emit()
-    return sys.getrefcount(True) < before
+    none_before, true_before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(_PROBES):
+        probe.setParent(None)
+        probe.ping.emit()
+    return {"None": none_before - sys.getrefcount(None),
+            "True": true_before - sys.getrefcount(True)}
 
 
 def install() -> bool:
-    """Wrap `SignalInstance.emit` if this PySide6 needs it; True when it did."""
-    if getattr(SignalInstance.emit, "_nextbatch_guard", False) or not emit_loses_a_reference():
+    """Give the singletons a reserve if this PySide6 loses references; True when it did."""
+    if sys.version_info >= (3, 12) or sys.getrefcount(None) > _RESERVE:
         return False
-    original = SignalInstance.emit
-    incref = ctypes.pythonapi.Py_IncRef
-    incref.argtypes = [ctypes.py_object]
-
-    def emit(self: SignalInstance, *args: Any) -> Any:
-        result = original(self, *args)
-        if result is True:
-            incref(result)
-        return result
-
-    emit._nextbatch_guard = True  # type: ignore[attr-defined]
-    SignalInstance.emit = emit  # type: ignore[method-assign]
+    lost = lost_references()
+    if max(lost.values()) < _PROBES // 2:
+        return False
+    for singleton in (None, True, False):
+        # ob_refcnt is the first field of every CPython object.
+        ctypes.c_ssize_t.from_address(id(singleton)).value += _RESERVE
     return True

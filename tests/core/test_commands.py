@@ -391,7 +391,8 @@ def test_clearing_some_or_all_results(design_study):
     run = design_study.runs[0]
     c.ClearResults("B01-01", ["ph"]).apply(design_study)
     assert list(run.results) == ["foam_height", "viscosity"]
-    with pytest.raises(CommandError, match="no result of run B01-01 named 'ph'"):
+    with pytest.raises(CommandError,
+                       match=r"run B01-01 has no result for 'ph' \(it has results for: 'foam_"):
         c.ClearResults("B01-01", ["ph"]).apply(design_study)
     c.ClearResults("B01-01").apply(design_study)
     assert run.results == {}

@@ -751,10 +751,11 @@ class ClearResults(_RunCommand):
 
     def check(self, study: Study) -> None:
         super().check(study)
-        if self.names is not None:
-            held = list(study.run(self.run_id).results)
-            for name in self.names:
-                _index(held, name, f"result of run {self.run_id}")
+        held = list(study.run(self.run_id).results)
+        for name in self.names or ():
+            if name not in held:
+                raise CommandError(f"run {self.run_id} has no result for {name!r} (it has "
+                                   f"results for: {', '.join(map(repr, held)) or 'none'})")
 
     def change(self, study: Study, changes: _Changes) -> None:
         run = study.run(self.run_id)
@@ -763,34 +764,38 @@ class ClearResults(_RunCommand):
         changes.dict(run.results, keep)
 
 
-class SetRunStatus(_RunCommand):
+class _SetRunField(_RunCommand):
+    field: ClassVar[str]
+    words: ClassVar[str]
+
+    def __init__(self, run_id: str, value: str) -> None:
+        super().__init__(run_id, self.words)
+        self.value = value
+
+    def check(self, study: Study) -> None:
+        super().check(study)
+        _check_fields(f"run {self.run_id}", RUN_FIELDS, {self.field: self.value})
+
+    def change(self, study: Study, changes: _Changes) -> None:
+        changes.set(study.run(self.run_id), self.field, self.value)
+
+
+class SetRunStatus(_SetRunField):
     """Mark a run planned, done, failed or skipped."""
 
+    field, words = "status", "Set status"
+
     def __init__(self, run_id: str, status: str) -> None:
-        super().__init__(run_id, "Set status")
-        self.status = status
-
-    def check(self, study: Study) -> None:
-        super().check(study)
-        _check_fields(f"run {self.run_id}", RUN_FIELDS, {"status": self.status})
-
-    def change(self, study: Study, changes: _Changes) -> None:
-        changes.set(study.run(self.run_id), "status", self.status)
+        super().__init__(run_id, status)
 
 
-class SetRunNotes(_RunCommand):
+class SetRunNotes(_SetRunField):
     """Replace a run's notes."""
 
+    field, words = "notes", "Edit notes"
+
     def __init__(self, run_id: str, notes: str) -> None:
-        super().__init__(run_id, "Edit notes")
-        self.notes = notes
-
-    def check(self, study: Study) -> None:
-        super().check(study)
-        _check_fields(f"run {self.run_id}", RUN_FIELDS, {"notes": self.notes})
-
-    def change(self, study: Study, changes: _Changes) -> None:
-        changes.set(study.run(self.run_id), "notes", self.notes)
+        super().__init__(run_id, notes)
 
 
 class SetActualSettings(_RunCommand):

@@ -96,16 +96,16 @@ def run(path: Path | None = None) -> int:
     app = application()
     install_excepthook()
     window = MainWindow(AppSettings(), default_recovery_dir())
+    if os.environ.get(PROBE_ENV):
+        window.first_painted.connect(lambda: QTimer.singleShot(0, lambda: _report_shown(window)))
     open_initial(window, path)
     window.show()
-    if os.environ.get(PROBE_ENV):
-        QTimer.singleShot(0, lambda: _report_shown(window))
     return app.exec()
 
 
 def _report_shown(window: MainWindow) -> None:
     loaded = [m for m in HEAVY_MODULES if m in sys.modules]
-    print(f"window shown; heavy modules loaded: {','.join(loaded) or 'none'}", flush=True)
+    print(f"window painted; heavy modules loaded: {','.join(loaded) or 'none'}", flush=True)
     window.close()
 
 

@@ -31,6 +31,7 @@ class MainWindow(QMainWindow):
     """Start page when no study is open, else the study's tabs (see `StudyView`)."""
 
     document_changed = Signal()
+    first_painted = Signal()  # the window is on screen (start-up measurements wait for it)
 
     def __init__(self, settings: AppSettings, recovery_dir: Path) -> None:
         super().__init__()
@@ -270,6 +271,7 @@ class MainWindow(QMainWindow):
             self._painted = True
             if self.document is not None:
                 self.document.schedule_problems()
+            self.first_painted.emit()
 
     # ------------------------------------------------------------- closing
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -144,3 +144,15 @@ def test_file_and_usage_errors_exit_2(study_file: Path, tmp_path: Path, args: li
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_suggest_refuses_a_study_with_errors(study_file: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    study = load_study(study_file)
+    study.variables[0].low, study.variables[0].high = 90, 10
+    save_study(study, study_file)
+    before = study_file.read_bytes()
+    assert main(["suggest", str(study_file), "--save"]) == 1
+    out = capsys.readouterr().out
+    assert "nothing suggested: fix these first" in out and "variables[0]" in out
+    assert study_file.read_bytes() == before

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import keyword
 import math
-from typing import Any
 
 from hypothesis import strategies as st
 from nextbatch.core import GOALS, SOURCES, STATUSES, Mixture, Response, Run, Study, Variable
@@ -157,7 +156,3 @@ def _rules(draw: st.DrawFn, study: Study) -> list[str]:
         out.append(f"{a.name} - 2*{b.name} <= {math.ceil(ahi - 2 * blo) + 1}")
     return out
 
-
-def study_dicts(**kwargs: Any) -> st.SearchStrategy[dict[str, Any]]:
-    """Studies as the plain dicts a file holds."""
-    return studies(**kwargs).map(Study.to_dict)

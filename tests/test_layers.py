@@ -35,3 +35,12 @@ def test_starting_the_command_line_loads_no_gui_and_no_engine():
     loaded = _modules_loaded_by("import nextbatch.cli, nextbatch.core.commands, "
                                 "nextbatch.io.study_file, nextbatch.resources")
     assert not loaded & {"PySide6", "shiboken6", "pyqtgraph", "sklearn", "openpyxl"}
+
+
+def test_core_needs_nothing_but_the_standard_library_numpy_and_scipy():
+    core = ROOT / "app" / "nextbatch" / "core"
+    modules = ", ".join(f"nextbatch.core.{p.stem}" for p in sorted(core.glob("*.py"))
+                        if p.stem != "__init__")
+    loaded = _modules_loaded_by(f"import {modules}") - _modules_loaded_by("pass")
+    allowed = set(sys.stdlib_module_names) | {"nextbatch", "numpy", "scipy"}
+    assert loaded - allowed == set()

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 _STATUS_WORDS = {"done": "done", "failed": "failed", "fail": "failed", "skipped": "skipped",
                  "skip": "skipped", "planned": "planned"}
 _NOT_MEASURED = {"n/a", "na", "-", "–", "—", "nd", "n.d."}
-_OUR_ID = re.compile(r"B\d+-\d+")
+_OUR_ID = re.compile(r"B\d+-\d+", re.IGNORECASE)
 
 
 class ImportRefusedError(CommandError):
@@ -355,7 +355,6 @@ class _Preparer:
                              "are new runs and need every setting")
         batch_role = self.match.first("batch")
         default_batch = self.study.next_batch_number()
-        keep = {rid for _, rid, _ in self.new_rows if rid}
         by_batch: dict[int, list[Run]] = {}
         for row, rid, run in self.new_rows:
             run.batch = self.batch(row, batch_role, default_batch)
@@ -363,10 +362,8 @@ class _Preparer:
                 run.id = rid
             else:
                 by_batch.setdefault(run.batch, []).append(run)
-        for batch, runs in by_batch.items():
-            ids = [i for i in self.study.new_run_ids(batch, len(runs) + len(keep))
-                   if i not in keep]
-            for run, new_id in zip(runs, ids, strict=False):
+        for batch, runs in by_batch.items():  # kept IDs never look like ours: no clash
+            for run, new_id in zip(runs, self.study.new_run_ids(batch, len(runs)), strict=True):
                 run.id = new_id
         self.preview.runs_added = [run for _, _, run in self.new_rows]
 

@@ -1,4 +1,4 @@
-"""The `nextbatch` command: open a study, check it, start one from an example.
+"""The `nextbatch` command: open, check or start a study; suggest, export, import run sheets.
 
 Each subcommand is a pair of small functions — one adds its arguments to the parser, one runs
 it and returns the exit status — registered in `SUBCOMMANDS`. Exit status: 0 fine, 1 the study

@@ -48,12 +48,11 @@ def test_suggest_add_export_import_shows_results_in_the_runs_table(
     assert candidates.rowCount() == 2
     study = shaving.document.study
     assert all(study.check_recipe(c.settings) == [] for c in candidates.candidates)
-    foam = study.response("foam_height")
-    col = 1 + len(study.variables)
+    col = candidates.prediction_column("foam_height")
     shown = candidates.index(0, col).data()
     assert shown.endswith(" mm") and "±" in shown
     assert candidates.index(0, candidates.columnCount() - 1).data()  # the reason
-    assert foam.header in candidates.headerData(col, Qt.Orientation.Horizontal)
+    assert "Foam height" in candidates.headerData(col, Qt.Orientation.Horizontal)
 
     ids = panel.add_to_runs()
     assert len(ids) == 2 and all(study.run(i).status == "planned" for i in ids)
@@ -107,8 +106,7 @@ def test_editing_a_candidate_updates_its_prediction_off_the_gui_thread(tiny: Mai
                                                                         qtbot) -> None:
     panel = _suggest(tiny, qtbot)
     model = panel.candidates
-    study = tiny.document.study
-    col = 1 + [v.name for v in study.variables].index("time")
+    col = model.setting_column("time")
     old = dict(model.candidates[0].predicted)
     new_value = 40 if model.candidates[0].settings["time"] != 40 else 10
     with qtbot.waitSignal(model.dataChanged, timeout=WAIT_MS,

@@ -83,15 +83,22 @@ class CandidatesModel(QAbstractTableModel):
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
     def _kind(self, col: int) -> tuple[str, Any]:
-        nvar = len(self.study.variables)
+        """Predictions come first (what the lab compares), then the recipe, then why."""
+        responses = self.responses
         if col == 0:
             return "include", None
-        if col <= nvar:
-            return "setting", self.study.variables[col - 1]
-        responses = self.responses
-        if col <= nvar + len(responses):
-            return "predicted", responses[col - 1 - nvar]
+        if col <= len(responses):
+            return "predicted", responses[col - 1]
+        if col <= len(responses) + len(self.study.variables):
+            return "setting", self.study.variables[col - 1 - len(responses)]
         return "reason", None
+
+    def setting_column(self, name: str) -> int:
+        names = [v.name for v in self.study.variables]
+        return 1 + len(self.responses) + names.index(name)
+
+    def prediction_column(self, name: str) -> int:
+        return 1 + [r.name for r in self.responses].index(name)
 
     # ------------------------------------------------------------ Qt model API
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -108,8 +115,11 @@ class CandidatesModel(QAbstractTableModel):
             return None
         kind, item = self._kind(section)
         if role == Qt.ItemDataRole.DisplayRole:
-            return {"include": "Use", "reason": "Why this recipe"}.get(
-                kind, item.header if item is not None else "")
+            if kind == "predicted":
+                return f"{item.title}\n(predicted)"
+            if kind == "setting":
+                return f"{item.title}\n[{item.unit}]" if item.unit else item.title
+            return {"include": "Use", "reason": "Why this recipe"}[kind]
         if role == Qt.ItemDataRole.ToolTipRole:
             return {"include": "Untick a recipe to leave it out of the batch",
                     "setting": "The suggested setting; double-click to change it",

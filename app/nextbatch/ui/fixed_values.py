@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QWidget
 from nextbatch.core.study import Study
 from nextbatch.ui.text_values import format_number, parse_number
 
-FREE = "let NextBatch choose"
+FREE = "NextBatch chooses"
 
 
 class FixedValues(QWidget):
@@ -33,6 +33,8 @@ class FixedValues(QWidget):
             if variable.fixed is not None:
                 continue  # already fixed for every batch in the setup
             box = QComboBox()
+            box.setMinimumContentsLength(10)
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setEditable(variable.kind == "continuous")
             box.addItem(FREE)
             options = (variable.levels if variable.kind == "categorical"

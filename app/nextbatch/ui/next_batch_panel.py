@@ -94,6 +94,7 @@ class NextBatchPanel(QWidget):
         fixed_scroll = QScrollArea()
         fixed_scroll.setWidget(self.fixed)
         fixed_scroll.setWidgetResizable(True)
+        fixed_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         fixed_box = QGroupBox("Fix for this batch only")
         fixed_box.setToolTip("Values every recipe of this batch must use, e.g. the oven "
                              "temperature of today")
@@ -157,13 +158,19 @@ class NextBatchPanel(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(QLabel("<b>Recipes for the next batch</b>"))
         right_layout.addWidget(self.table, 1)
+        self.why = QLabel()
+        self.why.setWordWrap(True)
+        self.why.setToolTip("Why NextBatch proposes the selected recipe")
+        right_layout.addWidget(self.why)
         right_layout.addLayout(right_buttons)
+        self.table.selectionModel().currentRowChanged.connect(self._show_why)
 
         splitter = QSplitter()
         splitter.addWidget(controls)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([330, 900])
+        controls.setMinimumWidth(360)
+        splitter.setSizes([400, 960])
         QVBoxLayout(self).addWidget(splitter)
         document.changed.connect(self._on_study_changed)
         self.candidates.dataChanged.connect(self._update_buttons)
@@ -224,7 +231,9 @@ class NextBatchPanel(QWidget):
         self.candidates.set_candidates([
             Candidate(dict(s.settings), dict(s.predicted), s.reason) for s in suggestions])
         self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().resizeSection(self.candidates.columnCount() - 1, 600)
         self.table.resizeRowsToContents()
+        self.table.selectRow(0)
         self.progress.setValue(100)
         self.status.setText(f"{len(suggestions)} recipes suggested. Untick or change any, "
                             "then “Add to runs”.")
@@ -245,6 +254,13 @@ class NextBatchPanel(QWidget):
         self.add_button.setEnabled(has and not busy)
 
     # ------------------------------------------------------------- candidates
+    def _show_why(self, current: Any, _previous: Any = None) -> None:
+        row = current.row() if current.isValid() else -1
+        if 0 <= row < self.candidates.rowCount():
+            self.why.setText(f"<b>Recipe {row + 1}:</b> {self.candidates.candidates[row].reason}")
+        else:
+            self.why.clear()
+
     def predict_row(self, row: int) -> Job:
         """Re-predict an edited candidate: suggest a batch of one with every setting fixed."""
         candidate = self.candidates.candidates[row]

@@ -112,7 +112,7 @@ class RecordPanel(QWidget):
         self.table.resizeColumnsToContents()
         header = self.table.horizontalHeader()
         for col in range(self.model.columnCount()):
-            header.resizeSection(col, min(max(header.sectionSize(col), 70), 260))
+            header.resizeSection(col, min(max(header.sectionSize(col), 50), 200))
 
     def _show_problems(self) -> None:
         lines = [f"{self._where(row)}: {p.message}"

@@ -160,11 +160,11 @@ class RunsPanel(QWidget):
         header = self.table.horizontalHeader()
         for col in range(self.model.columnCount()):
             header.resizeSection(col, min(header.sectionSize(col), 240))
-        runs = self.document.study.runs
-        planned = sum(r.is_pending for r in runs)
-        done = sum(r.status == "done" for r in runs)
-        self.summary.setText(f"{len(runs)} runs: {done} done, {planned} planned "
-                             "(highlighted), the rest failed or skipped.")
+        counts = {s: sum(r.status == s for r in self.document.study.runs) for s in STATUSES}
+        parts = [f"{n} {s}" + (" (highlighted)" if s == "planned" else "")
+                 for s, n in counts.items() if n]
+        self.summary.setText(f"{sum(counts.values())} runs: {', '.join(parts) or 'none yet'}."
+                             "  Type results into the table or paste them from Excel.")
 
     def apply_filter(self) -> None:
         batch = self.batch_filter.currentData()

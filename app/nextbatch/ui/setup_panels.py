@@ -57,8 +57,8 @@ def variable_columns(document: StudyDocument) -> list[Column]:
                fields=("values", "levels"), parser=_parse_allowed),
         Column("fixed", "Fixed at", "Hold this variable at one value in every recipe "
                "(leave empty to let NextBatch choose)", parser=_parse_fixed),
-        Column("hold", "Same for whole batch", "One value for all recipes of a batch, e.g. "
-               "one mash temperature per brew day", kind="flag"),
+        Column("hold", "One per batch", "Same value for all recipes of a batch, e.g. one "
+               "mash temperature per brew day", kind="flag"),
         Column("mixture", "Mixture", "The mixture this ingredient belongs to (its amounts "
                "add up to the mixture total)", kind="choice", choices=mixtures,
                applies=_is("continuous")),

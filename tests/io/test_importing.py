@@ -316,3 +316,14 @@ def test_reimporting_an_exported_sheet_of_done_runs_changes_nothing(tmp_path: Pa
     sheet = export_run_sheet(study, tmp_path / "all.xlsx", runs=study.runs)
     preview = preview_import(study, sheet)
     assert preview.is_clean and preview.is_empty
+
+
+def test_a_title_line_above_the_header_is_skipped(tmp_path: Path) -> None:
+    study = planned_study()
+    csv = tmp_path / "labbook.csv"
+    csv.write_text("Lab book, spring 2026\n\nRun ID,Foam height (mm)\nB02-01,39.5\n",
+                   encoding="utf-8")
+    preview = preview_import(study, csv)
+    assert preview.is_clean and not preview.unmatched
+    assert preview.runs_updated[0].results == {"foam_height": 39.5}
+    assert preview.runs_updated[0].row == 4

@@ -191,3 +191,12 @@ def test_xml_entity_tricks_are_refused_by_defusedxml(tmp_path: Path) -> None:
             dst.writestr(item, data)
     with pytest.raises(TableError, match=r"bomb\.xlsx contains XML entity or DTD declarations"):
         read_table(bomb)
+
+
+def test_excels_sep_line_sets_the_delimiter(tmp_path: Path) -> None:
+    path = tmp_path / "lab.csv"
+    path.write_text("sep=;\nRun ID;pH\nB01-01;9,1\n", encoding="utf-8")
+    table = read_table(path)
+    assert table.header == ["Run ID", "pH"] and table.header_row == 2
+    assert [(r.number, r.cells) for r in table.rows] == [(3, ["B01-01", "9,1"])]
+    assert table.decimal_mark == ","

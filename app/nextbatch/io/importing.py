@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 _STATUS_WORDS = {"done": "done", "failed": "failed", "fail": "failed", "skipped": "skipped",
                  "skip": "skipped", "planned": "planned"}
 _NOT_MEASURED = {"n/a", "na", "-", "–", "—", "nd", "n.d."}
+HEADER_SEARCH = 6  # rows tried as the header when the first one names nothing of the study
 _OUR_ID = re.compile(r"B\d+-\d+", re.IGNORECASE)
 
 
@@ -173,11 +174,20 @@ def preview_import(study: Study, path: str | Path, mapping: dict[str, str] | Non
                    ) -> ImportPreview:
     """Read `path` and work out what importing it into `study` would do; changes nothing.
 
+    The header is the first non-empty row, or, when that names nothing of the study (a title
+    such as "Lab book 2025"), the first of the next few rows that does.
     Raises TableError (a NextBatchError) when the file cannot be read as a table at all;
     everything else is reported in the preview's problems.
     """
     table = read_table(path)
     match = match_columns(study, table.header, table.sheet, mapping, table.header_row)
+    for index in range(1, min(HEADER_SEARCH, len(table.grid))):
+        if match.roles:
+            break
+        below = table.reheaded(index)  # a title line above the real header
+        candidate = match_columns(study, below.header, below.sheet, mapping, below.header_row)
+        if candidate.roles:
+            table, match = below, candidate
     return _Preparer(study, table, match).run()
 
 

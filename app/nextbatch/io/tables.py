@@ -107,6 +107,11 @@ class Table:
     meta: dict[str, Any] | None = None
     header_row: int = 1
     problems: list[ImportProblem] = field(default_factory=list)
+    grid: list[tuple[int, list[CellValue]]] = field(default_factory=list, repr=False)
+
+    def reheaded(self, index: int) -> Table:
+        """The same table with its `index`-th non-empty row as the header (title rows dropped)."""
+        return _assemble(self.path, self.sheet, self.grid[index:], self.decimal_mark, self.meta)
 
 
 def column_letter(index: int) -> str:
@@ -210,11 +215,12 @@ def _read_csv(path: Path) -> Table:
     if raw.count(b"\n") > MAX_ROWS + 1:
         raise TableError(_too_many_rows(path.name))
     text = _decode(raw)
-    sample = text[:64 * 1024]
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = max(",;\t|", key=sample.count) if sample.strip() else ","
+    hint = re.match(r"sep=(.)\r?\n", text)  # Excel's own delimiter line
+    if hint:
+        delimiter = hint.group(1)
+        text = "\n" + text[hint.end():]  # keeps the line numbers the user sees
+    else:
+        delimiter = _sniff(text[:64 * 1024])
     grid: list[tuple[int, list[str]]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -231,6 +237,13 @@ def _read_csv(path: Path) -> Table:
     decimal = _guess_decimal_mark([cells for _, cells in grid], delimiter)
     rows = [(number, [v or None for v in cells]) for number, cells in grid]
     return _assemble(path, path.stem, rows, decimal, meta=None)
+
+
+def _sniff(sample: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return max(",;\t|", key=sample.count) if sample.strip() else ","
 
 
 def _decode(raw: bytes) -> str:
@@ -374,7 +387,7 @@ def _assemble(path: Path, sheet: str, rows: list[tuple[int, list[Any]]], decimal
     body = [TableRow(number, list(cells[:width]) + [None] * (width - len(cells)))
             for number, cells in rows[1:]]
     body = [r for r in body if any(c is not None for c in r.cells)]
-    table = Table(path, sheet, header, body, decimal, meta, header_row)
+    table = Table(path, sheet, header, body, decimal, meta, header_row, grid=rows)
     for number, cells in rows[1:]:
         for index, value in enumerate(cells[width:], start=width):
             if value is not None:

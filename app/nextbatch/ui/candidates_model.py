@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from nextbatch.core.study import Study
-from nextbatch.ui.setup_model import ERROR_BRUSH
+from nextbatch.ui.setup_model import ERROR_BRUSH, ERROR_TEXT
 from nextbatch.ui.text_values import format_number, parse_number
 
 Index = QModelIndex | QPersistentModelIndex
@@ -29,6 +29,7 @@ class Candidate:
     source: str = "suggested"
     included: bool = True
     updating: bool = False
+    violations: list[Any] = field(default_factory=list)  # RecipeViolation, from check_recipe
 
 
 def predicted_text(mean: float, sd: float, unit: str) -> str:
@@ -60,9 +61,21 @@ class CandidatesModel(QAbstractTableModel):
     def set_candidates(self, candidates: list[Candidate]) -> None:
         self.beginResetModel()
         self.candidates = list(candidates)
+        for candidate in self.candidates:
+            self._check(candidate)
         self.endResetModel()
 
+    def _check(self, candidate: Candidate) -> None:
+        candidate.violations = self.study.check_recipe(candidate.settings)
+
+    def _broken(self, candidate: Candidate, variable: Any) -> list[str]:
+        """What this setting breaks: its own bound or level, or a rule or total it is in."""
+        names = {v.name for v in self.study.variables}
+        return [v.message for v in candidate.violations
+                if v.subject == variable.name or v.subject not in names]
+
     def append(self, candidate: Candidate) -> int:
+        self._check(candidate)
         row = len(self.candidates)
         self.beginInsertRows(QModelIndex(), row, row)
         self.candidates.append(candidate)
@@ -151,11 +164,13 @@ class CandidatesModel(QAbstractTableModel):
             value = candidate.settings.get(item.name)
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
                 return format_number(value)
-            why = item.why_not(value) if value is not None else "no value yet"
-            if role == Qt.ItemDataRole.BackgroundRole and why:
+            broken = self._broken(candidate, item)
+            if role == Qt.ItemDataRole.BackgroundRole and broken:
                 return ERROR_BRUSH
+            if role == Qt.ItemDataRole.ForegroundRole and broken:
+                return ERROR_TEXT
             if role == Qt.ItemDataRole.ToolTipRole:
-                return why or f"{item.title}: double-click to change"
+                return "\n".join(broken) or f"{item.title}: double-click to change"
             return None
         if kind == "predicted":
             if role == Qt.ItemDataRole.DisplayRole:
@@ -192,6 +207,7 @@ class CandidatesModel(QAbstractTableModel):
         if typed is None or candidate.settings.get(item.name) == typed:
             return typed is not None
         candidate.settings[item.name] = typed
+        self._check(candidate)
         candidate.updating = True
         self._row_changed(index.row())
         self.needs_prediction.emit(index.row())

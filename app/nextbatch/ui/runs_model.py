@@ -7,6 +7,7 @@ commands; a pasted block becomes one undoable command.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +17,14 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from nextbatch.core import commands
 from nextbatch.core.runs import STATUSES, Run
 from nextbatch.ui.document import StudyDocument
+from nextbatch.ui.setup_model import ERROR_TEXT, WARNING_BRUSH
 from nextbatch.ui.text_values import format_number, parse_number
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 PLANNED_BRUSH = QBrush(QColor(255, 244, 200))
 PLANNED_TIP = "Planned: waiting for results"
+_RUN_PATH = re.compile(r"^runs\[(\d+)\](?:\.(settings|actual|results))?(?:\.(\w+))?")
 STATUS_WORDS = {"planned": "planned", "done": "done", "failed": "failed", "skipped": "skipped"}
 
 
@@ -48,7 +51,32 @@ class RunsModel(QAbstractTableModel):
         self.columns: list[RunColumn] = []
         self._rows = 0
         self._rebuild_columns()
+        self._problems: dict[tuple[int, str, str], list[str]] = {}
         document.changed.connect(self.refresh)
+        document.problems_changed.connect(self._reload_problems)
+
+    def _reload_problems(self) -> None:
+        """Flags of the study check on run cells: a setting outside today's bounds, a bad result.
+
+        Keys are (row, "settings" | "results" | "", name); a flag on the whole run sits on its ID.
+        """
+        found: dict[tuple[int, str, str], list[str]] = {}
+        for problem in self.document.problems():
+            match = _RUN_PATH.match(problem.path)
+            if match:
+                key = (int(match.group(1)), match.group(2) or "", match.group(3) or "")
+                found.setdefault(key, []).append(problem.message)
+        self._problems = found
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(self._rows - 1, len(self.columns) - 1))
+
+    def _flags_at(self, row: int, column: RunColumn) -> list[str]:
+        if column.kind == "id":
+            return [m for (r, _part, name), msgs in self._problems.items()
+                    if r == row and not name for m in msgs]
+        parts = {"setting": ("settings", "actual"), "result": ("results",)}.get(column.kind, ())
+        return [m for part in parts for m in self._problems.get((row, part, column.name), [])]
 
     def _wanted_columns(self) -> list[RunColumn]:
         """Results and notes come right after the status: they are what the lab types in."""
@@ -140,8 +168,17 @@ class RunsModel(QAbstractTableModel):
             if value is None or value == "":
                 return float("inf") if column.kind == "result" else ""
             return value if isinstance(value, int | float) else str(value)
+        flags = self._flags_at(index.row(), column)
+        if role == Qt.ItemDataRole.BackgroundRole and flags:
+            return WARNING_BRUSH
+        if role == Qt.ItemDataRole.ForegroundRole and flags:
+            return ERROR_TEXT
+        if role == Qt.ItemDataRole.ToolTipRole and flags:
+            return "\n".join(flags)
         if role == Qt.ItemDataRole.BackgroundRole and run.is_pending:
             return PLANNED_BRUSH
+        if role == Qt.ItemDataRole.ForegroundRole and run.is_pending:
+            return ERROR_TEXT  # dark text on the light planned colour, in any palette
         if role == Qt.ItemDataRole.ForegroundRole and run.status in ("failed", "skipped"):
             return QBrush(QColor(130, 130, 130))
         if role == Qt.ItemDataRole.FontRole and run.is_pending and column.kind == "id":

@@ -26,6 +26,8 @@ Index = QModelIndex | QPersistentModelIndex
 ERROR_BRUSH = QBrush(QColor(255, 205, 205))
 WARNING_BRUSH = QBrush(QColor(255, 238, 190))
 INAPPLICABLE_BRUSH = QBrush(QColor(128, 128, 128, 40))
+# Text on the light warning colours stays dark, whatever the palette (light or dark scheme).
+ERROR_TEXT = QBrush(QColor(40, 20, 20))
 _PATH = re.compile(r"^(\w+)\[(\d+)\](?:\.(\w+))?")
 
 
@@ -182,6 +184,8 @@ class RecordTableModel(QAbstractTableModel):
                 return WARNING_BRUSH
             if not column.applies(record):
                 return INAPPLICABLE_BRUSH
+        if role == Qt.ItemDataRole.ForegroundRole and problems:
+            return ERROR_TEXT
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:

@@ -82,8 +82,14 @@ class Job(QObject):
         if not self.done:
             self.progressed.emit(fraction, message)
 
+    def abandon(self) -> None:
+        """Ignore whatever the thread still reports (its window is closing)."""
+        self.done = True
+
     @Slot(object)
     def _on_result(self, result: object) -> None:
+        if self.done:
+            return
         self._thread.wait()
         self.done = True
         if self._cancel.is_set():
@@ -94,6 +100,8 @@ class Job(QObject):
 
     @Slot(object, str)
     def _on_error(self, exc: object, details: str) -> None:
+        if self.done:
+            return
         self._thread.wait()
         self.done = True
         if isinstance(exc, CancelledError) or self._cancel.is_set():
@@ -141,3 +149,5 @@ class Jobs(QObject):
             job.cancel()
         for job in list(self._running):
             job.join()
+            job.abandon()
+            self._forget(job)

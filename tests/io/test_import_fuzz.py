@@ -47,7 +47,8 @@ with tempfile.TemporaryDirectory() as folder:
         values_only=True)]
 
 
-edits = st.lists(st.tuples(st.integers(1, 5), st.integers(0, len(SHEET[0])), cells),
+# Cell edits (row 0 is the header row), as (row, column, value).
+edits = st.lists(st.tuples(st.integers(0, 5), st.integers(0, len(SHEET[0])), cells),
                  max_size=12)
 
 

@@ -134,3 +134,11 @@ def test_recipes_typed_to_one_decimal_pass(study, stearic, koh):
     expected = (["water"] if recipe["water"] > 90 else []) + (
         [] if stearic >= 2 * koh else ["stearic_acid - 2*koh >= 0"])
     assert [v.subject for v in violations] == expected
+
+
+def test_an_integer_without_a_lower_bound_is_reported_not_a_crash():
+    from nextbatch.core import Study, Variable
+
+    study = Study(variables=[Variable("n", kind="integer", high=10, step=2)])
+    assert study.check_recipe({"n": 3}) == []  # no grid to be off without a lower bound
+    assert "above the upper bound 10" in str(study.check_recipe({"n": 12})[0])

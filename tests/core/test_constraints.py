@@ -162,3 +162,9 @@ def test_any_text_parses_or_raises_a_constraint_error(text):
         assert 0 <= exc.position <= len(text)
     else:
         assert c.coeffs and all(math.isfinite(v) and v != 0 for v in c.coeffs.values())
+
+
+def test_a_superscript_digit_is_an_unexpected_character_not_a_crash():
+    with pytest.raises(ConstraintSyntaxError) as info:
+        parse_constraint("² >= 1")
+    assert info.value.position == 0

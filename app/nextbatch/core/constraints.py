@@ -110,6 +110,11 @@ class _Token:
     value: float = 0.0
 
 
+def _is_digit(ch: str) -> bool:
+    """ASCII digits only: `str.isdigit` also accepts `²` and other signs no number starts with."""
+    return len(ch) == 1 and "0" <= ch <= "9"
+
+
 def _tokenize(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     i = 0
@@ -117,7 +122,7 @@ def _tokenize(text: str) -> list[_Token]:
         ch = text[i]
         if ch.isspace():
             i += 1
-        elif ch.isdigit() or (ch == "." and text[i + 1:i + 2].isdigit()):
+        elif _is_digit(ch) or (ch == "." and _is_digit(text[i + 1:i + 2])):
             match = _NUMBER.match(text, i)
             assert match is not None  # a digit or ".digit" always starts a number
             value = float(match.group())

@@ -323,13 +323,15 @@ def grid_point(study: Study, fixed: Mapping[str, float] | None = None,
     highs += [rhs for _, rhs in links]
     size = np.max(np.abs(a), axis=1, initial=0.0)
     size = np.where(size > 0, size, 1.0)
-    result = milp(
-        c=np.zeros(n + extra),
-        integrality=np.r_[np.zeros(n), np.ones(extra)],
-        bounds=Bounds(lb, ub),
-        constraints=Rows(a / size[:, None], np.array(lows) / size, np.array(highs) / size),
-        options={"time_limit": time_limit},
-    )
+    problem = {
+        "c": np.zeros(n + extra),
+        "integrality": np.r_[np.zeros(n), np.ones(extra)],
+        "bounds": Bounds(lb, ub),
+        "constraints": Rows(a / size[:, None], np.array(lows) / size, np.array(highs) / size),
+    }
+    # Without presolve: HiGHS's MIP presolve fails ("Solve error") on some tiny infeasible
+    # problems, and these feasibility problems are small enough not to need it.
+    result = milp(**problem, options={"time_limit": time_limit, "presolve": False})
     if result.status == 2:
         return None
     if result.status != 0:

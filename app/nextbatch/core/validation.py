@@ -20,7 +20,7 @@ from nextbatch.core.errors import ConstraintSyntaxError, Problem
 from nextbatch.core.fields import is_number
 from nextbatch.core.responses import GOALS, Response
 from nextbatch.core.runs import SOURCES, STATUSES, Run
-from nextbatch.core.variables import KINDS, SCALES, Mixture, Variable
+from nextbatch.core.variables import KINDS, MAX_GRID_LEVELS, SCALES, Mixture, Variable
 
 if TYPE_CHECKING:
     from nextbatch.core.study import Study
@@ -165,6 +165,10 @@ def _step_problems(v: Variable, path: str, span: float) -> list[Problem]:
     if step > span * (1 + TOL):
         return [Problem(f"{path}step", v.step, f"the step {_n(step)} is larger than the range "
                         f"{_n(v.low)}–{_n(v.high)}, so only {_n(v.low)} is allowed")]
+    if span / step > MAX_GRID_LEVELS:
+        return [Problem(f"{path}step", v.step, f"the step {_n(step)} cuts the range "
+                        f"{_n(v.low)}–{_n(v.high)} into more than {MAX_GRID_LEVELS:,} levels; "
+                        "use a continuous variable with a resolution instead")]
     if abs(span / step - round(span / step)) > 1e-6:
         return [Problem(f"{path}step", v.step, f"the steps of {_n(step)} from {_n(v.low)} "
                         f"stop at {_n(v.grid()[-1])}, below high = {_n(v.high)}", "warning")]

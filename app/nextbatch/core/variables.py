@@ -11,6 +11,7 @@ from nextbatch.core.fields import FieldReader, put, unknown_keys
 KINDS = ("continuous", "integer", "discrete", "categorical")
 NUMERIC_KINDS = ("continuous", "integer", "discrete")
 SCALES = ("linear", "log")
+MAX_GRID_LEVELS = 100_000  # an integer grid finer than this is a continuous variable in disguise
 
 _KNOWN = {
     "name", "kind", "label", "unit", "description", "low", "high", "step", "resolution",
@@ -100,13 +101,14 @@ class Variable:
             if any(abs(value - v) <= tol * max(1.0, abs(v)) for v in self.values):
                 return None
             return f"{_fmt(value)} is not one of the allowed values {_join(self.values)}"
-        lo, hi = self.bounds() or (-math.inf, math.inf)
-        slack = tol * max(1.0, abs(lo), abs(hi))
+        lo = -math.inf if self.low is None else self.low
+        hi = math.inf if self.high is None else self.high
+        slack = tol * max(1.0, *(abs(b) for b in (lo, hi) if math.isfinite(b)))
         if value < lo - slack:
             return f"{_fmt(value)} is below the lower bound {_fmt(lo)} by {_fmt(lo - value)}"
         if value > hi + slack:
             return f"{_fmt(value)} is above the upper bound {_fmt(hi)} by {_fmt(value - hi)}"
-        if self.kind == "integer":
+        if self.kind == "integer" and math.isfinite(lo):
             k = (value - lo) / self.integer_step
             if abs(k - round(k)) > 1e-6:
                 nxt = _fmt(lo + self.integer_step)

@@ -187,7 +187,9 @@ def test_a_sheet_of_another_study_is_refused_by_name(tmp_path: Path) -> None:
     brewing = load_study(example_path("brewing"))
     brewing.runs[-1].status = "planned"
     sheet = export_run_sheet(brewing, tmp_path / "brew.xlsx")
-    problem = only(preview_import(planned_study(), sheet))
+    preview = preview_import(planned_study(), sheet)
+    problem = only(preview)
+    assert preview.is_empty and not preview.unmatched  # its rows are not even read
     assert problem.value == "House pale ale"
     assert "this sheet belongs to the study 'House pale ale'" in str(problem)
     assert "'Shaving cream base'" in str(problem)

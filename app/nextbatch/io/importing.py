@@ -215,7 +215,9 @@ class _Preparer:
             value, expected, severity))
 
     def run(self) -> ImportPreview:
-        self.check_identity()
+        if not self.check_identity():
+            self.preview.unmatched.clear()  # another study's columns: nothing to list
+            return self.preview
         id_role = self.match.first("id")
         for row in self.table.rows:
             run_id = self.text(row, id_role)
@@ -236,16 +238,17 @@ class _Preparer:
         return self.preview
 
     # ----------------------------------------------------------------- identity
-    def check_identity(self) -> None:
+    def check_identity(self) -> bool:
+        """Whether the rows may be read: False for a run sheet of another study."""
         meta = self.table.meta or {}
         if meta.get("format") != SHEET_FORMAT:
-            return
+            return True
         version = meta.get("version")
         if isinstance(version, int | float) and version > SHEET_VERSION:
             self.problem(0, None, version, f"a run sheet of version {SHEET_VERSION} or older; "
                          "it was written by a newer NextBatch: update NextBatch")
         if meta.get("identity") == fingerprint(self.study):
-            return
+            return True
         defs = meta.get("definitions") if isinstance(meta.get("definitions"), dict) else {}
         names = {(kind, d.get("name")) for kind in ("variables", "responses")
                  for d in defs.get(kind, []) if isinstance(d, dict)}
@@ -257,7 +260,8 @@ class _Preparer:
                          f"a run sheet of the study {self.study.name!r}; this sheet belongs to "
                          f"the study {sheet_study!r} (other variables and responses): import "
                          "it into that study")
-        elif names != ours:
+            return False
+        if names != ours:
             gone = ", ".join(sorted(n for _, n in names - ours)) or "none"
             new = ", ".join(sorted(n for _, n in ours - names)) or "none"
             self.problem(0, None, sheet_study, "the variables and responses of the study when "
@@ -271,6 +275,7 @@ class _Preparer:
             self.problem(0, None, None, "the definitions of the sheet's study; bounds, levels or "
                          "goals changed since it was exported (settings are checked against "
                          "today's study)", "warning")
+        return True
 
     # --------------------------------------------------------------------- rows
     def duplicate(self, row: TableRow, role: ColumnRole | None, run_id: str) -> bool:

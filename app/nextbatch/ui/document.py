@@ -62,6 +62,7 @@ class StudyDocument(QObject):
         self.title_changed.emit()
 
     def _on_index_changed(self, _index: int) -> None:
+        self._generation += 1  # checks started before this change are now out of date
         self._problem_timer.start()
         self.changed.emit()
 
@@ -72,7 +73,6 @@ class StudyDocument(QObject):
 
     def refresh_problems(self) -> None:
         """Check a copy of the study in a worker; `problems_changed` follows."""
-        self._generation += 1
         generation = self._generation
         copy = self.study.copy()
         job = self.checks.start("check", lambda _progress, _cancelled: copy.problems())

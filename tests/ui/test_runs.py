@@ -132,3 +132,21 @@ def test_runs_model_passes_the_model_tester(shaving: MainWindow, qtmodeltester) 
     qtmodeltester.check(shaving.view.runs.proxy, force_py=False)
     _add_planned(shaving)
     qtmodeltester.check(shaving.view.runs.model, force_py=False)
+
+
+def test_status_is_picked_from_a_drop_down(shaving: MainWindow) -> None:
+    from PySide6.QtWidgets import QComboBox, QStyleOptionViewItem
+
+    ids = _add_planned(shaving, 1)
+    panel = shaving.view.runs
+    table = panel.table
+    index = panel.proxy.index(_proxy_row(panel, ids[0]), panel.model.column_of("status"))
+    delegate = table.itemDelegate()
+    editor = delegate.createEditor(table.viewport(), QStyleOptionViewItem(), index)
+    assert isinstance(editor, QComboBox)
+    assert [editor.itemText(i) for i in range(editor.count())] == [
+        "planned", "done", "failed", "skipped"]
+    editor.setCurrentText("skipped")
+    delegate.setModelData(editor, panel.proxy, index)
+    assert shaving.document.study.run(ids[0]).status == "skipped"
+    editor.deleteLater()

@@ -124,9 +124,12 @@ def test_a_rule_can_be_changed_and_removed(shaving: MainWindow) -> None:
 def test_response_goal_and_limits(shaving: MainWindow) -> None:
     panel = shaving.view.responses
     study = shaving.document.study
-    assert panel.model.setData(_cell(panel, "foam_height", "goal"), "target")
+    goal = _cell(panel, "foam_height", "goal")
+    assert goal.data() == "as high as possible"  # the lab's words, not the optimizer's
+    assert panel.model.setData(goal, "hit a target")
     assert panel.model.setData(_cell(panel, "foam_height", "target"), "45")
     assert study.response("foam_height").goal == "target"
+    assert goal.data() == "hit a target"
     assert study.response("foam_height").target == 45
     assert not panel.model.setData(_cell(panel, "foam_height", "goal"), "bigger")
     assert "not one of" in panel.model.last_error

@@ -30,7 +30,6 @@ SHEET_SUFFIXES = {".xlsx", ".csv"}
 class MainWindow(QMainWindow):
     """Start page when no study is open, else the study's tabs (see `StudyView`)."""
 
-    document_changed = Signal()
     first_painted = Signal()  # the window is on screen (start-up measurements wait for it)
 
     def __init__(self, settings: AppSettings, recovery_dir: Path) -> None:
@@ -145,7 +144,6 @@ class MainWindow(QMainWindow):
         self._update_actions()
         if self._painted:
             document.schedule_problems()
-        self.document_changed.emit()
 
     def _show_start_page(self) -> None:
         self.start_page.set_recent(self.settings.recent_files())
@@ -169,7 +167,6 @@ class MainWindow(QMainWindow):
             self.document.deleteLater()
         self.document, self.view, self._autosaver = None, None, None
         self._show_start_page()
-        self.document_changed.emit()
         return True
 
     def _confirm_discard(self) -> bool:

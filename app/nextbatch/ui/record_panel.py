@@ -39,7 +39,8 @@ class ChoiceDelegate(QStyledItemDelegate):
         if column.kind != "choice" or column.choices is None:
             return super().createEditor(parent, option, index)
         box = QComboBox(parent)
-        box.addItems(column.choices(self._model.record(index.row())))
+        choices = column.choices(self._model.record(index.row()))
+        box.addItems([column.words.get(c, c) for c in choices] if column.words else choices)
         box.setToolTip(column.tip)
         return box
 

@@ -49,6 +49,7 @@ class Column:
     get: Callable[[Any], Any] | None = None
     to_field: Callable[[Any], str] | None = None  # which field an edit of this cell writes
     parser: Callable[[Any, str], Any] | None = None  # text -> value, when kind is not enough
+    words: dict[str, str] | None = None  # a choice shown in plain words: value -> words
     fields: tuple[str, ...] = field(default=())
 
     def value(self, record: Any) -> Any:
@@ -63,6 +64,8 @@ class Column:
             return "; ".join(format_number(v) for v in value or [])
         if self.kind == "flag":
             return ""
+        if self.words is not None:
+            return self.words.get(value, str(value or ""))
         return format_number(value) if self.kind == "number" else str(value or "")
 
     def parse(self, record: Any, text: str) -> Any:
@@ -79,10 +82,14 @@ class Column:
         except ValueError as exc:
             raise ValueError(f"{self.title}: {exc}") from None
         text = text.strip()
+        if self.words is not None:
+            by_words = {w: v for v, w in self.words.items()}
+            text = by_words.get(text, text)
         if self.kind == "choice" and self.choices is not None:
             allowed = self.choices(record)
             if text not in allowed:
-                raise ValueError(f"{self.title}: {text!r} is not one of {', '.join(allowed)}")
+                shown = [self.words.get(a, a) for a in allowed] if self.words else allowed
+                raise ValueError(f"{self.title}: {text!r} is not one of {', '.join(shown)}")
             return text or None
         return text
 

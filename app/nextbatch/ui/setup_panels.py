@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 
 from nextbatch.core import commands
-from nextbatch.core.responses import GOALS, Response
-from nextbatch.core.variables import KINDS, Mixture, Variable
+from nextbatch.core.responses import GOAL_WORDS, GOALS, Response
+from nextbatch.core.variables import KINDS, SCALES, Mixture, Variable
 from nextbatch.ui.document import StudyDocument
 from nextbatch.ui.record_panel import RecordPanel
 from nextbatch.ui.setup_model import Column, RecordTableModel
@@ -50,6 +50,9 @@ def variable_columns(document: StudyDocument) -> list[Column]:
                kind="number", applies=_is("integer")),
         Column("resolution", "Round to", "Continuous variables: round suggestions to this "
                "(0.1 → one decimal)", kind="number", applies=_is("continuous")),
+        Column("scale", "Scale", "linear: steps of equal size; log: equal ratios, for amounts "
+               "that span decades (0.01 to 10 g)", kind="choice",
+               choices=lambda _v: list(SCALES), applies=_is("continuous")),
         Column("allowed", "Settings / options", "Discrete: the allowed numbers (60; 65; 70). "
                "Categorical: the options (lecithin; polysorbate 80). Separate with ;",
                kind="texts", applies=_is("discrete", "categorical"), get=_allowed,
@@ -112,12 +115,6 @@ def mixtures_panel(document: StudyDocument, parent: QWidget | None = None) -> Re
         remove=lambda m: commands.RemoveMixture(m.name), move=None, parent=parent)
 
 
-GOAL_LABELS = {
-    "maximize": "as high as possible", "minimize": "as low as possible",
-    "target": "hit a target", "range": "keep in range", "observe": "just record",
-}
-
-
 def responses_panel(document: StudyDocument, parent: QWidget | None = None) -> RecordPanel:
     """What you measure: one row per result, with its goal and limits."""
     study = document.study
@@ -125,8 +122,9 @@ def responses_panel(document: StudyDocument, parent: QWidget | None = None) -> R
         Column("name", "Name", "Short name, e.g. foam_height"),
         Column("label", "Label", "How you write it, e.g. Foam height"),
         Column("unit", "Unit", "Unit of the measurement, e.g. mm, cP"),
-        Column("goal", "Goal", "; ".join(f"{g}: {w}" for g, w in GOAL_LABELS.items()),
-               kind="choice", choices=lambda _r: list(GOALS)),
+        Column("goal", "Goal", "What you want of this result: as high or as low as possible, "
+               "hit a target, keep in a range, or just record it", kind="choice",
+               choices=lambda _r: list(GOALS), words=GOAL_WORDS),
         Column("target", "Target", "The value to hit (goal “target”)", kind="number",
                applies=lambda r: r.goal == "target"),
         Column("low", "Low limit", "Below this the result is useless (maximize), or the "

@@ -69,10 +69,6 @@ class Job(QObject):
         """Ask the work to stop; it ends at its next check and reports `cancelled`."""
         self._cancel.set()
 
-    @property
-    def is_cancelled(self) -> bool:
-        return self._cancel.is_set()
-
     def join(self) -> None:
         """Block until the thread has ended (used on close, after `cancel`)."""
         self._thread.wait()

@@ -33,7 +33,6 @@ class ConstraintsPanel(QWidget):
         self.rules.currentRowChanged.connect(self._on_current_row)
 
         self.entry = QLineEdit()
-        self.entry.setPlaceholderText("e.g.  stearic_acid - 2*koh >= 0   or   glycerin + koh <= 12")
         self.entry.setToolTip("Type a rule with ingredient names, numbers, + - * and one of "
                               "<= >= =; press Enter to add it")
         self.entry.textEdited.connect(self.check_entry)
@@ -66,10 +65,21 @@ class ConstraintsPanel(QWidget):
         layout.addWidget(self.feedback)
         layout.addWidget(self.verdict)
         document.changed.connect(self.refresh)
+        document.changed.connect(self._update_placeholder)
+        self._update_placeholder()
         document.problems_changed.connect(self.show_problems)
         self.refresh()
 
     # ---------------------------------------------------------------- showing
+    def _update_placeholder(self) -> None:
+        """An example rule written with this study's own names."""
+        names = self.document.study.numeric_names()
+        if len(names) >= 2:
+            example = f"e.g.  {names[0]} - 2*{names[1]} >= 0   or   {names[0]} + {names[1]} <= 40"
+        else:
+            example = "Add numeric variables first; then write rules such as  a + b <= 40"
+        self.entry.setPlaceholderText(example)
+
     def refresh(self) -> None:
         current = self.rules.currentRow()
         self.rules.clear()

@@ -63,7 +63,7 @@ class RecordPanel(QWidget):
 
     def __init__(self, model: RecordTableModel, title: str, noun: str,
                  add: Callable[[], Command], remove: Callable[[Any], Command],
-                 move: Callable[[Any, int], Command] | None,
+                 move: Callable[[Any, int], Command] | None, empty_hint: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
@@ -104,12 +104,18 @@ class RecordPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
+        self.empty_hint = QLabel(empty_hint)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setEnabled(False)
+        layout.addWidget(self.empty_hint)
         layout.addWidget(self.problem_label)
         model.document.problems_changed.connect(self._show_problems)
         model.modelReset.connect(self.fit_columns)
         self.fit_columns()
+        self._show_problems()
 
     def fit_columns(self) -> None:
+        self.empty_hint.setVisible(bool(self.empty_hint.text()) and not self.model.rowCount())
         self.table.resizeColumnsToContents()
         header = self.table.horizontalHeader()
         for col in range(self.model.columnCount()):

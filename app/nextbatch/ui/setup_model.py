@@ -50,6 +50,7 @@ class Column:
     to_field: Callable[[Any], str] | None = None  # which field an edit of this cell writes
     parser: Callable[[Any, str], Any] | None = None  # text -> value, when kind is not enough
     words: dict[str, str] | None = None  # a choice shown in plain words: value -> words
+    editable: bool = True
     fields: tuple[str, ...] = field(default=())
 
     def value(self, record: Any) -> Any:
@@ -166,7 +167,10 @@ class RecordTableModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self.columns[index.column()].kind == "flag":
+        column = self.columns[index.column()]
+        if not column.editable:
+            return base
+        if column.kind == "flag":
             return base | Qt.ItemFlag.ItemIsUserCheckable
         return base | Qt.ItemFlag.ItemIsEditable
 
@@ -200,6 +204,8 @@ class RecordTableModel(QAbstractTableModel):
             return False
         record = self.record(index.row())
         column = self.columns[index.column()]
+        if not column.editable:
+            return False
         if role == Qt.ItemDataRole.CheckStateRole and column.kind == "flag":
             typed: Any = Qt.CheckState(value) == Qt.CheckState.Checked
         elif role == Qt.ItemDataRole.EditRole:

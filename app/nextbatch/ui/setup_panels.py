@@ -94,6 +94,22 @@ def variables_panel(document: StudyDocument, parent: QWidget | None = None) -> R
         move=lambda v, index: commands.MoveVariable(v.name, index), parent=parent)
 
 
+def _components_text(study: Any, mixture: Mixture) -> str:
+    """`water, koh (reach 61 to 84 %)`: a live check that the bounds can make the total."""
+    parts = study.components(mixture.name)
+    if not parts:
+        return "none yet: pick this mixture in the Mixture column of the ingredients"
+    bounds = [v.bounds() for v in parts]
+    unit = parts[0].unit
+    names = ", ".join(v.name for v in parts)
+    if any(b is None for b in bounds):
+        return names
+    low = sum(b[0] for b in bounds)  # type: ignore[index]
+    high = sum(b[1] for b in bounds)  # type: ignore[index]
+    verdict = "" if low <= mixture.total <= high else f" — cannot make {mixture.total:g}"
+    return f"{names} (bounds reach {low:g} to {high:g} {unit}{verdict})".replace(" )", ")")
+
+
 def mixtures_panel(document: StudyDocument, parent: QWidget | None = None) -> RecordPanel:
     """Mixtures: totals and batch amounts (the ingredients name their mixture)."""
     study = document.study
@@ -105,6 +121,10 @@ def mixtures_panel(document: StudyDocument, parent: QWidget | None = None) -> Re
         Column("batch_amount", "Batch amount", "How much you make per recipe; run sheets "
                "turn % into weigh-out amounts", kind="number"),
         Column("batch_unit", "Batch unit", "Unit of the batch amount, e.g. g or kg"),
+        Column("components", "Ingredients", "The variables that name this mixture (set in "
+               "“What you change”), and what their bounds can add up to",
+               get=lambda m: _components_text(study, m), editable=False,
+               fields=("components",)),
     ]
     model = RecordTableModel(document, "mixtures", columns, lambda: study.mixtures,
                              lambda m, changes: commands.EditMixture(m.name, changes))
@@ -112,7 +132,10 @@ def mixtures_panel(document: StudyDocument, parent: QWidget | None = None) -> Re
         model, "Mixtures (ingredients that add up to a total)", "mixture",
         add=lambda: commands.AddMixture(Mixture(
             name=_unique("mixture", {m.name for m in study.mixtures}), total=100)),
-        remove=lambda m: commands.RemoveMixture(m.name), move=None, parent=parent)
+        remove=lambda m: commands.RemoveMixture(m.name), move=None,
+        empty_hint="No mixtures in this study. Add one when ingredient amounts must add up "
+                   "to a total (percentages of a cream, fractions of a blend); then pick it "
+                   "in the Mixture column of each ingredient.", parent=parent)
 
 
 def responses_panel(document: StudyDocument, parent: QWidget | None = None) -> RecordPanel:

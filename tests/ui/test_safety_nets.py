@@ -142,3 +142,39 @@ def test_recovery_files_that_are_broken_are_ignored(tmp_path: Path) -> None:
     (tmp_path / "a.json").write_text("{not json", encoding="utf-8")
     (tmp_path / "b.json").write_text(json.dumps({"study": {"variables": 3}}), encoding="utf-8")
     assert find_recoveries(tmp_path) == []
+
+
+def test_an_uncaught_error_in_a_slot_reaches_the_user_with_its_traceback(answers,
+                                                                         monkeypatch) -> None:
+    import sys
+
+    from nextbatch.ui.errors import install_excepthook
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    install_excepthook()
+    try:
+        raise KeyError("emulsifier")
+    except KeyError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    title, text, details = answers.messages[-1]
+    assert "unexpected error" in title
+    assert "KeyError" in text and "Your study was not changed" in text
+    assert "Traceback" in details and "test_safety_nets.py" in details
+
+
+def test_progress_reaches_the_gui_thread_in_order(qtbot) -> None:
+    jobs = Jobs()
+    seen: list[tuple[float, str]] = []
+
+    def work(progress, _cancelled):
+        for i in range(1, 4):
+            progress(i / 3, f"step {i}")
+        return "done"
+
+    job = jobs.start("steps", work)
+    job.progressed.connect(lambda f, m: seen.append((round(f, 2), m)))
+    with qtbot.waitSignal(job.succeeded, timeout=10_000) as blocker:
+        pass
+    assert blocker.args == ["done"]
+    assert seen == [(0.33, "step 1"), (0.67, "step 2"), (1.0, "step 3")]
+    jobs.shutdown()

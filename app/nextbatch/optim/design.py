@@ -2,7 +2,7 @@
 
 Greedy maximin over a pool of feasible hit-and-run points: each new recipe is the candidate
 farthest from every run already made, planned or chosen — so it also fills around existing
-runs. Distances to the polytope's faces count too (twice the margin competes with the distance
+runs. Distances to the polytope's faces count too (1.5 times the margin competes with the distance
 to the nearest run), which keeps the design off the corners a plain maximin design loves: a GP
 learns little from a corner. Categorical levels are dealt out in turns, so each level appears
 about equally often in a batch.
@@ -16,6 +16,7 @@ from nextbatch.optim.encoding import SearchSpace
 from nextbatch.optim.search import Pick, Searcher, nearest_distance, recipe_key
 
 POOL = 512  # candidates drawn per design point
+MARGIN_WEIGHT = 1.5  # how much the distance to the rules' faces counts against run distance
 
 
 def level_orders(space: SearchSpace, rng: np.random.Generator) -> list[np.ndarray]:
@@ -50,7 +51,7 @@ def next_point(searcher: Searcher, existing: np.ndarray, taken: set[tuple],
     if combo is not None and space.dim:
         combos[:] = combo
     X = space.to_model(Z, combos)
-    score = np.minimum(nearest_distance(X, existing), 2.0 * margin(space, Z))
+    score = np.minimum(nearest_distance(X, existing), MARGIN_WEIGHT * margin(space, Z))
     if not np.any(np.isfinite(score)):
         score = rng.random(len(X))
     for i in np.argsort(-score, kind="stable"):

@@ -28,8 +28,8 @@ Score = Callable[[np.ndarray], np.ndarray]
 
 ENUMERATE_LIMIT = 6000  # fully gridded spaces up to this size are scored point by point
 FEW_COMBOS = 30  # categorical combinations up to this count are all tried
-N_CANDIDATES = 2048
-N_STARTS = 6
+N_CANDIDATES = 4096
+N_STARTS = 12
 N_ROUNDED = 8  # optimized points rounded and re-scored before the best is kept
 TIE_BREAK = 1e-6  # score per unit of distance to the nearest run: only decides near-ties
 
@@ -54,8 +54,9 @@ class Grid:
             self.values = np.asarray(v.grid(), dtype=float)
         elif v.resolution:
             self.resolution = float(v.resolution)
-        self.integer = v.kind == "integer" and float(v.integer_step).is_integer() and float(
-            self.lo).is_integer()
+        # Whole numbers are written as ints: integer steps from a whole low, whole levels.
+        self.whole = (self.values is not None and bool(np.all(self.values == np.round(
+            self.values))))
 
     @property
     def is_gridded(self) -> bool:
@@ -102,8 +103,7 @@ class Grid:
         if not self.is_gridded:
             return float(x)
         r = round(float(x), 10)
-        return int(r) if self.integer or (self.values is not None and r.is_integer()
-                                          and all(v.is_integer() for v in self.values)) else r
+        return int(r) if self.whole and r.is_integer() else r
 
 
 class Searcher:

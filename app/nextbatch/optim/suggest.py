@@ -6,7 +6,7 @@ member (`search`), each time pretending the chosen recipe was measured at its pr
 (Kriging believer) so the next member goes elsewhere. Planned runs are treated the same way
 before the first member. With too few results the batch is space-filling (`design`).
 
-How many results are "enough": max(3, ⌈d / 2⌉ + 1) measured runs for d free variables — a GP
+How many results are "enough": max(2, ⌈d / 2⌉ + 1) measured runs for d free variables — a GP
 can rank recipes from a handful of points, and a longer initial design wastes runs that
 Bayesian optimization would spend better (BayBE and Ax start modelling after one batch too).
 """
@@ -160,7 +160,7 @@ class _Batch:
     @property
     def needed(self) -> int:
         free = self.space.dim + len(self.space.categorical)
-        return max(3, math.ceil(free / 2) + 1)
+        return max(2, math.ceil(free / 2) + 1)
 
     # ------------------------------------------------------------------- run
     def run(self) -> list[Suggestion]:

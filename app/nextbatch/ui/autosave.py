@@ -8,10 +8,10 @@ is removed when the study is saved or closed on purpose.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,11 +56,8 @@ class Autosaver(QObject):
         self._timer.timeout.connect(self.write_now)
         document.changed.connect(self._timer.start)
         document.title_changed.connect(self._on_title_changed)
-        self._key = hashlib.sha1(str(id(document)).encode() + str(time.time()).encode())
-
-    @property
-    def file(self) -> Path:
-        return self._folder / f"{self._key.hexdigest()[:16]}.json"
+        # One file per open study and session, so that two windows never share a copy.
+        self.file = folder / f"{uuid.uuid4().hex[:16]}.json"
 
     def write_now(self) -> None:
         """Write the recovery copy atomically (temporary file, then replace)."""

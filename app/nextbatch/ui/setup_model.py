@@ -119,6 +119,7 @@ class RecordTableModel(QAbstractTableModel):
         if rows != self._rows:
             self.beginResetModel()
             self._rows = rows
+            self.cell_problems = {}  # rows moved: the next check places the flags again
             self.endResetModel()
         elif rows:
             self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, len(self.columns) - 1))

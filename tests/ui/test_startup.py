@@ -46,6 +46,15 @@ def _env() -> dict[str, str]:
     return {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
 
 
+def _isolated_env(tmp_path: Path) -> dict[str, str]:
+    """Settings, recovery copies and temporary files of the child land in `tmp_path`."""
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    return {**_env(), "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
+            "XDG_DATA_HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(runtime),
+            "TMPDIR": str(tmp_path)}
+
+
 def test_first_window_does_not_import_sklearn_scipy_optimize_or_openpyxl(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-c", SHOW_WINDOW, str(tmp_path / "s.ini"), str(tmp_path / "rec")],
@@ -54,8 +63,7 @@ def test_first_window_does_not_import_sklearn_scipy_optimize_or_openpyxl(tmp_pat
 
 
 def test_smoke_test_suggests_and_exports_then_exits_0(tmp_path: Path) -> None:
-    env = {**_env(), "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
-           "XDG_DATA_HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
+    env = _isolated_env(tmp_path)
     out = subprocess.run([sys.executable, "-m", "nextbatch", "--smoke-test"],
                          capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -67,8 +75,7 @@ def test_smoke_test_suggests_and_exports_then_exits_0(tmp_path: Path) -> None:
 
 
 def test_smoke_test_fails_with_the_error_for_a_missing_file(tmp_path: Path) -> None:
-    env = {**_env(), "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path),
-           "XDG_DATA_HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
+    env = _isolated_env(tmp_path)
     out = subprocess.run([sys.executable, "-m", "nextbatch", "--smoke-test",
                           str(tmp_path / "missing.nbx")],
                          capture_output=True, text=True, timeout=120, env=env)

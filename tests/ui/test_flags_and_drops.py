@@ -90,3 +90,15 @@ def test_every_button_of_the_study_says_what_it_does(shaving: MainWindow) -> Non
     assert len(buttons) > 15
     missing = [b.text() for b in buttons if b.text() and not b.toolTip()]
     assert missing == []
+
+
+def test_the_dark_scheme_gets_a_dark_palette_and_light_stays_light(qapp) -> None:
+    from nextbatch.ui.theme import palette_for
+    from PySide6.QtGui import QPalette
+
+    light = qapp.style().standardPalette()
+    dark = palette_for(Qt.ColorScheme.Dark, light)
+    assert dark.color(QPalette.ColorRole.Window).lightness() < 80
+    assert dark.color(QPalette.ColorRole.Text).lightness() > 180
+    same = palette_for(Qt.ColorScheme.Light, light)
+    assert same.color(QPalette.ColorRole.Window) == light.color(QPalette.ColorRole.Window)

@@ -25,6 +25,7 @@ from nextbatch.ui.document import StudyDocument
 from nextbatch.ui.errors import install_excepthook
 from nextbatch.ui.main_window import MainWindow
 from nextbatch.ui.settings import AppSettings
+from nextbatch.ui.theme import follow_system_scheme
 
 HEAVY_MODULES = ("sklearn", "scipy.optimize", "openpyxl")
 # Harmless notices of Qt's offscreen platform (used by the smoke test and CI); anything else
@@ -56,8 +57,8 @@ def application() -> QApplication:
     app.setApplicationName("NextBatch")
     app.setOrganizationName("NextBatch")
     app.setApplicationDisplayName("NextBatch")
-    # Fusion draws well in light and dark palettes; Qt picks the palette from the system.
     app.setStyle("Fusion")
+    follow_system_scheme(app)
     return app
 
 

@@ -104,10 +104,10 @@ class ConstraintsPanel(QWidget):
         if empty:
             self.verdict.setText("⚠ No recipe satisfies these rules together with the "
                                  "bounds and mixture totals:\n" + "\n".join(empty))
-            self.verdict.setStyleSheet("color: #b00020;")
+            self.verdict.setStyleSheet("color: #d23c3c;")
         else:
             self.verdict.setText("✓ Recipes exist that follow every rule.")
-            self.verdict.setStyleSheet("color: #1b7a1b;")
+            self.verdict.setStyleSheet("color: #2f9a2f;")
 
     # ---------------------------------------------------------------- editing
     def check_entry(self, text: str) -> bool:
@@ -119,10 +119,10 @@ class ConstraintsPanel(QWidget):
             parsed = parse_constraint(text, self.document.study.numeric_names())
         except ConstraintSyntaxError as exc:
             pointer = " " * exc.position + "^"
-            self.feedback.setText(f"<span style='color:#b00020'>{_html(exc.reason)}</span>"
+            self.feedback.setText(f"<span style='color:#d23c3c'>{_html(exc.reason)}</span>"
                                   f"<pre>{_html(text)}\n{pointer}</pre>")
             return False
-        self.feedback.setText(f"<span style='color:#1b7a1b'>✓ {_html(format_constraint(parsed))}"
+        self.feedback.setText(f"<span style='color:#2f9a2f'>✓ {_html(format_constraint(parsed))}"
                               "</span>")
         return True
 

@@ -73,14 +73,14 @@ class ImportDialog(QDialog):
     def _summary(self) -> str:
         p = self.preview
         if p.errors:
-            verdict = ("<b style='color:#b00020'>This sheet cannot be imported until the "
+            verdict = ("<b style='color:#d23c3c'>This sheet cannot be imported until the "
                        "errors below are fixed.</b> Nothing has been changed.")
         elif p.is_empty:
             verdict = "<b>The sheet holds nothing new.</b>"
         elif p.warnings:
             verdict = "<b>Check the warnings below</b> before importing."
         else:
-            verdict = "<b style='color:#1b7a1b'>The sheet is fine.</b>"
+            verdict = "<b style='color:#2f9a2f'>The sheet is fine.</b>"
         return (f"{verdict}<br>{len(p.runs_updated)} run(s) updated, {len(p.runs_added)} "
                 f"added, {len(p.conflicts)} conflict(s), {len(p.errors)} error(s), "
                 f"{len(p.warnings)} warning(s).")

@@ -98,7 +98,7 @@ class RecordPanel(QWidget):
 
         self.problem_label = QLabel()
         self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet("color: #b00020;")
+        self.problem_label.setStyleSheet("color: #d23c3c;")
         self.problem_label.setToolTip("Problems found in this table; the red cells show where")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

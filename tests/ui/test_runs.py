@@ -150,3 +150,18 @@ def test_status_is_picked_from_a_drop_down(shaving: MainWindow) -> None:
     delegate.setModelData(editor, panel.proxy, index)
     assert shaving.document.study.run(ids[0]).status == "skipped"
     editor.deleteLater()
+
+
+def test_copied_cells_paste_back_into_other_runs(shaving: MainWindow) -> None:
+    ids = _add_planned(shaving, 2)
+    panel = shaving.view.runs
+    first = panel.model.column_of("result", "foam_height")
+    _select(panel, range(0, 2), range(first, first + 3))  # B01-01 and B01-02, three results
+    block = panel.table.selection_text()
+    assert block.count("\n") == 2 and block.count("\t") == 4
+    row = _proxy_row(panel, ids[0])
+    _select(panel, range(row, row + 1), range(first, first + 1))
+    assert panel.table.paste_text(block)
+    study = shaving.document.study
+    assert study.run(ids[0]).results == study.runs[0].results
+    assert study.run(ids[1]).results == study.runs[1].results

@@ -29,7 +29,8 @@ Score = Callable[[np.ndarray], np.ndarray]
 ENUMERATE_LIMIT = 6000  # fully gridded spaces up to this size are scored point by point
 FEW_COMBOS = 30  # categorical combinations up to this count are all tried
 N_CANDIDATES = 4096
-N_STARTS = 12
+N_STARTS = 12  # local optimizations per batch member (8 beyond LARGE measured runs)
+LARGE = 100
 N_ROUNDED = 8  # optimized points rounded and re-scored before the best is kept
 TIE_BREAK = 1e-6  # score per unit of distance to the nearest run: only decides near-ties
 
@@ -110,9 +111,10 @@ class Searcher:
     """Best allowed recipes of one search space for a given score."""
 
     def __init__(self, space: SearchSpace, check: Callable[[dict[str, Value]], bool],
-                 rng: np.random.Generator,
-                 cancel: Callable[[], bool] | None = None) -> None:
+                 rng: np.random.Generator, cancel: Callable[[], bool] | None = None,
+                 n_starts: int = N_STARTS) -> None:
         self.space = space
+        self.n_starts = n_starts
         self.check = check
         self.rng = rng
         self.cancel = cancel
@@ -190,10 +192,10 @@ class Searcher:
             if key not in seen:
                 seen.add(key)
                 starts.append(int(i))
-            if len(starts) >= N_STARTS // 2:
+            if len(starts) >= self.n_starts // 2:
                 break
         for i in order:
-            if len(starts) >= N_STARTS:
+            if len(starts) >= self.n_starts:
                 break
             if int(i) not in starts:
                 starts.append(int(i))
@@ -233,7 +235,7 @@ class Searcher:
                                 "jac": lambda z: -poly.A_ub})
         result = minimize(fun, z0, jac=True, method="SLSQP",
                           bounds=list(zip(poly.lo, poly.hi, strict=True)),
-                          constraints=constraints, options={"maxiter": 60, "ftol": 1e-9})
+                          constraints=constraints, options={"maxiter": 50, "ftol": 1e-7})
         z = np.clip(result.x, poly.lo, poly.hi)
         if not np.all(np.isfinite(z)) or poly.violation(z)[0] > 1e-7:
             return z0, -np.inf

@@ -32,7 +32,14 @@ from nextbatch.optim import reasons
 from nextbatch.optim.design import balanced_combo, level_orders, next_point
 from nextbatch.optim.encoding import Encoding, SearchSpace, Value
 from nextbatch.optim.objective import Objective, ResponseModel, SuccessModel
-from nextbatch.optim.search import Pick, Searcher, nearest_distance, recipe_key
+from nextbatch.optim.search import (
+    LARGE,
+    N_STARTS,
+    Pick,
+    Searcher,
+    nearest_distance,
+    recipe_key,
+)
 
 Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
@@ -155,7 +162,9 @@ class _Batch:
         if chosen and self.holds:
             held = {name: chosen[0].settings[name] for name in self.holds}
             space = SearchSpace(self.study, self.encoding, {**self.pinned, **held})
-        return Searcher(space, self.allowed, self.rng, self.cancel)
+        # Each local optimization costs O(n) per step: fewer of them for large studies.
+        starts = N_STARTS if len(self.done) <= LARGE else 8
+        return Searcher(space, self.allowed, self.rng, self.cancel, starts)
 
     @property
     def needed(self) -> int:

@@ -47,7 +47,8 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
     monkeypatch.setattr(Ask, "save_path", classmethod(
         lambda cls, parent, title, suggested, filter: got.next_path()))
     monkeypatch.setattr(Ask, "review_import", classmethod(
-        lambda cls, parent, preview: got.import_review(preview) if got.import_review else None))
+        lambda cls, parent, preview, study: (got.import_review(preview) if got.import_review
+                                             else None)))
     return got
 
 

@@ -84,10 +84,10 @@ def test_the_import_preview_refuses_a_broken_sheet(tiny: MainWindow, qtbot,
     assert not dialog.can_apply
     assert not dialog.apply_button.isEnabled()
     assert "cannot be imported until the errors below are fixed" in dialog.summary.text()
-    errors = dialog.tree.topLevelItem(dialog.tree.topLevelItemCount() - 1)
+    errors = dialog.tree.topLevelItem(0)
     assert errors.text(0).startswith("Errors")
-    assert "very good" in errors.child(0).text(2)
-    assert errors.child(0).text(1).startswith("Runs!")
+    assert "found 'very good'" in errors.child(0).text(1)
+    assert errors.child(0).text(0).startswith("Runs!")
     dialog.deleteLater()
 
 

@@ -75,13 +75,13 @@ class Ask:
         return Path(name) if name else None
 
     @classmethod
-    def review_import(cls, parent: QWidget | None, preview: Any) -> Any | None:
+    def review_import(cls, parent: QWidget | None, preview: Any, study: Any) -> Any | None:
         """Show the import preview; the command to apply, or None when not confirmed."""
         if cls.headless:
             return None
         from nextbatch.ui.import_dialog import ImportDialog
 
-        dialog = ImportDialog(preview, parent)
+        dialog = ImportDialog(preview, study, parent)
         if dialog.exec() == ImportDialog.DialogCode.Accepted and dialog.can_apply:
             return dialog.command()
         return None

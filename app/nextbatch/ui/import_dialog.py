@@ -25,32 +25,35 @@ from nextbatch.ui.text_values import format_number
 class ImportDialog(QDialog):
     """Shows an `ImportPreview`; `accepted_warnings` is what the user ticked."""
 
-    def __init__(self, preview: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, preview: Any, study: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.preview = preview
+        self._headers = {r.name: r.header for r in study.responses} if study else {}
         self.setWindowTitle(f"Import results from {preview.path.name}")
-        self.resize(820, 520)
+        self.resize(1000, 540)
         errors, warnings = preview.errors, preview.warnings
         self.summary = QLabel(self._summary())
         self.summary.setWordWrap(True)
 
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["What", "Where", "Details"])
+        self.tree.setHeaderLabels(["Where", "What"])
+        self.tree.setWordWrap(True)
+        self.tree.setUniformRowHeights(False)
         self.tree.setToolTip("Everything the import would change, and every problem found")
+        self._section("Errors — fix these in the sheet", [
+            (p.where, _problem(p)) for p in errors])
+        self._section("Warnings", [(p.where, _problem(p)) for p in warnings])
+        self._section("Conflicts (not imported)", [
+            (f"{c.run_id}, row {c.row}, column {c.column}",
+             f"{c.header}: the sheet says {format_number(c.sheet_value)}, the study planned "
+             f"{format_number(c.study_value)}") for c in preview.conflicts])
         self._section("Runs updated", [
-            (u.run_id, f"row {u.row}", _describe(u.results, u.status, u.notes))
+            (f"{u.run_id} (row {u.row})", self._describe(u.results, u.status, u.notes))
             for u in preview.runs_updated])
         self._section("Runs added", [
-            (r.id, f"batch {r.batch}", _describe(r.results, r.status, r.notes or None))
+            (f"{r.id} (batch {r.batch})", self._describe(r.results, r.status, r.notes or None))
             for r in preview.runs_added])
-        self._section("Conflicts (not imported)", [
-            (c.run_id, f"row {c.row}, column {c.column} ({c.header})",
-             f"sheet says {format_number(c.sheet_value)}, the study planned "
-             f"{format_number(c.study_value)}") for c in preview.conflicts])
-        self._section("Errors", [(p.expected, p.where, _found(p.value)) for p in errors])
-        self._section("Warnings", [(p.expected, p.where, _found(p.value)) for p in warnings])
-        self.tree.resizeColumnToContents(0)
-        self.tree.resizeColumnToContents(1)
+        self.tree.setColumnWidth(0, 300)
 
         self.accept_warnings = QCheckBox("Import anyway, accepting the warnings")
         self.accept_warnings.setToolTip("The warnings above will be kept as they are")
@@ -85,15 +88,16 @@ class ImportDialog(QDialog):
                 f"added, {len(p.conflicts)} conflict(s), {len(p.errors)} error(s), "
                 f"{len(p.warnings)} warning(s).")
 
-    def _section(self, title: str, rows: list[tuple[str, str, str]]) -> None:
+    def _section(self, title: str, rows: list[tuple[str, str]]) -> None:
         if not rows:
             return
-        head = QTreeWidgetItem([f"{title} ({len(rows)})", "", ""])
+        head = QTreeWidgetItem([f"{title} ({len(rows)})", ""])
+        head.setFirstColumnSpanned(False)
         self.tree.addTopLevelItem(head)
-        for what, where, details in rows:
-            item = QTreeWidgetItem([what, where, details])
-            for col, text in enumerate((what, where, details)):
-                item.setToolTip(col, text)
+        for where, what in rows:
+            item = QTreeWidgetItem([where, what])
+            item.setToolTip(0, where)
+            item.setToolTip(1, what)
             head.addChild(item)
         head.setExpanded(True)
 
@@ -107,19 +111,24 @@ class ImportDialog(QDialog):
     def _update(self) -> None:
         self.apply_button.setEnabled(self.can_apply)
 
+    def _describe(self, results: dict[str, Any], status: str | None, notes: str | None) -> str:
+        parts = [f"{self._headers.get(k, k)} = {format_number(v)}" for k, v in results.items()]
+        if status:
+            parts.append(f"status {status}")
+        if notes:
+            parts.append(f"notes “{notes}”")
+        return ", ".join(parts) or "no change"
+
     def command(self) -> Any:
         """The one command that applies the import (call only when `can_apply`)."""
         return self.preview.as_command(accept_warnings=self.accept_warnings.isChecked())
 
 
-def _describe(results: dict[str, Any], status: str | None, notes: str | None) -> str:
-    parts = [f"{k} = {format_number(v)}" for k, v in results.items()]
-    if status:
-        parts.append(f"status {status}")
-    if notes:
-        parts.append(f"notes “{notes}”")
-    return ", ".join(parts) or "no change"
-
-
-def _found(value: object) -> str:
-    return "" if value is None else f"found {format_number(value)}"
+def _problem(problem: Any) -> str:
+    """An error as “found 'tall'; expected a number…”; a warning as its sentence (sheet: 47.5)."""
+    if problem.value is None:
+        return problem.expected
+    value = format_number(problem.value)
+    if problem.severity == "error":
+        return f"found {value!r}; expected {problem.expected}"
+    return f"{problem.expected} (sheet: {value})"

@@ -154,6 +154,6 @@ class StudyView(QTabWidget):
         return job
 
     def _review_import(self, preview: Any) -> None:
-        command = Ask.review_import(self, preview)
+        command = Ask.review_import(self, preview, self.document.study)
         if command is not None and self.document.do(command):
             self.setCurrentWidget(self.runs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import (
@@ -13,7 +14,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QPaintEvent,
 )
-from PySide6.QtWidgets import QMainWindow, QMenu, QStackedWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QStackedWidget
 
 import nextbatch
 from nextbatch.ui import files
@@ -23,6 +24,9 @@ from nextbatch.ui.document import StudyDocument
 from nextbatch.ui.settings import AppSettings
 from nextbatch.ui.start_page import TEMPLATES, StartPage
 from nextbatch.ui.workers import Jobs
+
+if TYPE_CHECKING:
+    from nextbatch.ui.study_view import StudyView
 
 SHEET_SUFFIXES = {".xlsx", ".csv"}
 
@@ -38,7 +42,7 @@ class MainWindow(QMainWindow):
         self.recovery_dir = recovery_dir
         self.jobs = Jobs(self)
         self.document: StudyDocument | None = None
-        self.view: QWidget | None = None
+        self.view: StudyView | None = None
         self._autosaver: Autosaver | None = None
         self._painted = False
         self.setAcceptDrops(True)

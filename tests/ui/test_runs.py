@@ -165,3 +165,24 @@ def test_copied_cells_paste_back_into_other_runs(shaving: MainWindow) -> None:
     study = shaving.document.study
     assert study.run(ids[0]).results == study.runs[0].results
     assert study.run(ids[1]).results == study.runs[1].results
+
+
+def test_typing_a_setting_records_what_was_really_used(shaving: MainWindow) -> None:
+    from PySide6.QtGui import QFont
+
+    panel = shaving.view.runs
+    model = panel.model
+    col = model.column_of("setting", "mixing_time")
+    run = shaving.document.study.runs[0]
+    planned = run.settings["mixing_time"]
+    assert model.setData(model.index(0, col), "17")
+    assert run.actual == {"mixing_time": 17}
+    assert run.settings["mixing_time"] == planned  # the plan is kept
+    cell = model.index(0, col)
+    assert cell.data() == "17"
+    assert isinstance(cell.data(Qt.ItemDataRole.FontRole), QFont)
+    assert "Really used 17" in cell.data(Qt.ItemDataRole.ToolTipRole)
+    assert model.setData(cell, str(planned))  # back to the plan: the deviation is gone
+    assert run.actual == {}
+    assert not model.setData(cell, "long")
+    assert "'long'" in shaving.statusBar().currentMessage()

@@ -39,7 +39,8 @@ class RunColumn:
 
     @property
     def editable(self) -> bool:
-        return self.kind in ("status", "result", "notes")
+        """Settings are editable too: an edit records what was really used (`actual`)."""
+        return self.kind in ("status", "result", "notes", "setting")
 
 
 class RunsModel(QAbstractTableModel):
@@ -91,7 +92,8 @@ class RunsModel(QAbstractTableModel):
               for r in study.responses),
             RunColumn("notes", title="Notes", tip="Anything worth remembering about this run"),
             *(RunColumn("setting", v.name, _two_lines(v.title, v.unit),
-                        f"{v.title}: the planned setting") for v in study.variables),
+                        f"{v.title}: the planned setting; type what was really used if the "
+                        "run differed (shown in italics)") for v in study.variables),
             RunColumn("source", title="Source", tip="Where the recipe came from"),
         ]
 
@@ -185,6 +187,11 @@ class RunsModel(QAbstractTableModel):
             font = QFont()
             font.setBold(True)
             return font
+        if role == Qt.ItemDataRole.FontRole and column.kind == "setting" \
+                and column.name in run.actual:
+            font = QFont()
+            font.setItalic(True)
+            return font
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(run, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float):
@@ -229,6 +236,8 @@ class RunsModel(QAbstractTableModel):
                 raise ValueError(f"{run.id}, status: {text!r} is not one of "
                                  f"{', '.join(STATUSES)}")
             return None if status == run.status else commands.SetRunStatus(run.id, status)
+        if column.kind == "setting":
+            return self._actual_command(run, column, text)
         if column.kind != "result":
             raise ValueError(f"{run.id}, {column.title}: this column cannot be edited here")
         try:
@@ -243,6 +252,25 @@ class RunsModel(QAbstractTableModel):
             return None
         status = run.status if run.status == "failed" else "done"
         return commands.RecordResults(run.id, {column.name: number}, status=status)
+
+    def _actual_command(self, run: Run, column: RunColumn,
+                        text: str) -> commands.Command | None:
+        """What was really used; typing the planned value (or nothing) clears the deviation."""
+        variable = self.document.study.variable(column.name)
+        title = column.title.replace("\n", " ")
+        if variable.is_numeric:
+            try:
+                value: Any = parse_number(text)
+            except ValueError as exc:
+                raise ValueError(f"{run.id}, {title}: {exc}") from None
+        else:
+            value = text.strip() or None
+        actual = dict(run.actual)
+        if value is None or value == run.settings.get(column.name):
+            actual.pop(column.name, None)
+        else:
+            actual[column.name] = value
+        return None if actual == run.actual else commands.SetActualSettings(run.id, actual)
 
     def paste(self, rows: list[int], first_column: int, block: list[list[str]]) -> bool:
         """Write a block of cells (rows of text) into `rows`, from `first_column` rightwards.

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import logsumexp
 
 from nextbatch.core.desirability import limits, overall_desirability, response_desirability
 from nextbatch.core.responses import Response
@@ -28,6 +29,8 @@ from nextbatch.optim.gp import GaussianProcess
 N_SAMPLES = 128  # base samples of the desirability's Monte-Carlo EI
 _FLOOR = 1e-12  # improvements below this (relative) count as none
 _XI_SPAN = 0.4  # exploration 0 .. 1 moves the incumbent by -0.2 .. +0.2 latent sd
+_XI_DESIRABILITY = 0.1  # ... and by -0.02 .. +0.02 in desirability (a 0-1 scale)
+_TAU = 1e-3  # softness of the desirability improvement, in desirability units
 
 
 @dataclass(frozen=True)
@@ -222,8 +225,13 @@ class Objective:
                                                            lo, hi)
             weights[m.response.name] = float(m.response.importance or 1)
         d = overall_desirability(parts, weights)
-        gain = np.maximum(d - (self.best + self.xi * 0.1), 0.0).mean(axis=0)
-        return np.log(gain + 1e-9)
+        # Smoothed improvement (softplus with temperature TAU), averaged in log space: where
+        # no sample improves, the score still says how close the samples come (qLogEI).
+        a = (d - (self.best + self.xi * _XI_DESIRABILITY)) / _TAU
+        middle = np.log(np.log1p(np.exp(np.clip(a, -30.0, 30.0))))
+        log_softplus = np.where(a < -30.0, a, np.where(a > 30.0, np.log(np.maximum(a, 30.0)),
+                                                       middle))
+        return logsumexp(log_softplus, axis=0) - np.log(len(d)) + np.log(_TAU)
 
     # -------------------------------------------------------------- fantasies
     def fantasize(self, X_new: np.ndarray) -> Objective:

@@ -47,8 +47,13 @@ def exploit_single(r: Response, mean: float, sd: float, best: float) -> str:
             f"{_plain(best, sd, r.unit)}.")
 
 
-def explore_single(r: Response, mean: float, sd: float, near_run: bool) -> str:
+def explore_single(r: Response, mean: float, sd: float, near_run: bool, confident: bool,
+                   best: float) -> str:
     """The recipe is chosen for what the run will teach the model."""
+    if confident:
+        return (f"Explores: predicted {_title(r)} {amount(mean, sd, r.unit)}, close to the best "
+                f"so far ({_plain(best, sd, r.unit)}); it checks a neighbouring recipe in case "
+                "the model is off here.")
     uncertain = f"Explores: {_title(r)} is still uncertain here (±{_plain(sd, sd, r.unit)})"
     if near_run:
         return f"{uncertain}; the model expects {_plain(mean, sd, r.unit)} and this run will tell."
@@ -63,9 +68,12 @@ def exploit_many(predicted: dict[str, tuple[float, float]], responses: list[Resp
 
 
 def explore_many(predicted: dict[str, tuple[float, float]], responses: list[Response],
-                 near_run: bool) -> str:
-    """Several responses: the predictions are uncertain here."""
-    spread = ", ".join(f"{_title(r)} ±{_plain(predicted[r.name][1], 1.0, r.unit)}"
+                 near_run: bool, confident: bool) -> str:
+    """Several responses: the predictions are uncertain here (or worth a second check)."""
+    if confident:
+        return (f"Explores: predicted {_list(predicted, responses)}; it checks a recipe near the "
+                "best ones in case the model is off here.")
+    spread = ", ".join(f"{_title(r)} ±{_sd(predicted[r.name][1], r.unit)}"
                        for r in responses if r.name in predicted)
     tail = "this run will tell which way to go" if near_run else "no run is close to this recipe"
     return f"Explores: predictions are still uncertain here ({spread}) and {tail}."
@@ -89,6 +97,10 @@ def _plain(x: float | None, sd: float, unit: str) -> str:
     """A number rounded like its uncertainty, without the ± part."""
     return amount(float(x or 0.0), None, unit) if not sd else (
         f"{float(x or 0.0):.{_decimals(sd)}f} {unit}".strip())
+
+
+def _sd(sd: float, unit: str) -> str:
+    return _plain(sd, sd, unit)
 
 
 def _list(predicted: dict[str, tuple[float, float]], responses: list[Response]) -> str:

@@ -44,6 +44,7 @@ from nextbatch.optim.search import (
 Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
 _NEAR = 0.15  # a run closer than this (model-space distance per sqrt(d)) counts as close
+_CONFIDENT = 0.05  # an sd below this fraction of the measured spread is not "uncertain"
 
 
 @dataclass(frozen=True)
@@ -287,13 +288,15 @@ class _Batch:
                 better = mean > best if r.goal == "maximize" else mean < best
             if better:
                 return "exploit", reasons.exploit_single(r, mean, sd, best)
-            return "explore", reasons.explore_single(r, mean, sd, near)
+            return "explore", reasons.explore_single(r, mean, sd, near,
+                                                     _confident(m, sd), best)
         responses = [m.response for m in goals]
         if goals and desirability is not None and desirability > base.best:
             return "exploit", reasons.exploit_many(predicted, responses, desirability,
                                                    base.best)
         if goals:
-            return "explore", reasons.explore_many(predicted, responses, near)
+            confident = all(_confident(m, predicted[m.response.name][1]) for m in goals)
+            return "explore", reasons.explore_many(predicted, responses, near, confident)
         r = base.ranges[0].response
         mean, sd = predicted[r.name]
         lo = -math.inf if r.low is None else r.low
@@ -301,6 +304,12 @@ class _Batch:
         inside = lo <= mean <= hi
         probability = _normal_between(mean, sd, lo, hi)
         return ("exploit" if inside else "explore"), reasons.in_range(r, mean, sd, probability)
+
+
+def _confident(model: ResponseModel, sd: float) -> bool:
+    """Whether the model's sd is small beside the spread of what was measured."""
+    spread = float(np.ptp(model.observed)) if len(model.observed) > 1 else 0.0
+    return spread > 0 and sd < _CONFIDENT * spread
 
 
 def _normal_between(mean: float, sd: float, lo: float, hi: float) -> float:

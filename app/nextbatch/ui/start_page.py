@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -62,8 +63,14 @@ class StartPage(QWidget):
             lambda item: self.open_requested.emit(Path(item.data(Qt.ItemDataRole.UserRole))))
         QVBoxLayout(recent).addWidget(self.recent_list)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 32, 48, 32)
+        column = QWidget()
+        column.setMaximumWidth(900)  # a readable line length on wide screens
+        outer = QHBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(column, 4)
+        outer.addStretch(1)
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(24, 32, 24, 32)
         layout.addWidget(title)
         layout.addWidget(templates)
         layout.addWidget(recent, 1)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nextbatch.optim.acquisition import (
-    expected_triangle,
     log_ei,
+    log_expected_triangle,
     log_h,
     log_prob_between,
 )
@@ -68,11 +68,20 @@ def test_probability_in_range_with_one_open_side_and_far_in_the_tail():
     assert np.isfinite(far[0]) and far[0] < -700  # tiny, but still ranks recipes
 
 
-def test_target_improvement_matches_monte_carlo():
+@pytest.mark.parametrize("mu, sigma", [(0.4, 0.8), (1.2, 0.3), (3.0, 1.0)])
+def test_target_improvement_matches_monte_carlo(mu, sigma):
     rng = np.random.default_rng(0)
-    mu, sigma, target, width = 0.4, 0.8, 1.0, 0.5
+    target, width = 1.0, 0.5
     samples = rng.normal(mu, sigma, 400_000)
     expected = np.maximum(width - np.abs(samples - target), 0).mean()
-    value, d_mu, _ = expected_triangle(np.array([mu]), np.array([sigma]), target, width)
-    assert value[0] == pytest.approx(expected, rel=1e-2)
-    assert d_mu[0] > 0  # moving the mean towards the target helps
+    value, _, _ = log_expected_triangle(np.array([mu]), np.array([sigma]), target, width)
+    assert math.exp(value[0]) == pytest.approx(expected, rel=2e-2)
+
+
+def test_target_improvement_falls_smoothly_far_from_the_target():
+    mu = np.linspace(1.0, 60.0, 300)  # target 0: ever farther away, ever worse
+    value, d_mu, _ = log_expected_triangle(mu, np.full_like(mu, 0.5), 0.0, 0.2)
+    assert np.all(np.isfinite(value)) and np.all(np.diff(value) < 0)
+    assert np.all(d_mu < 0)
+    below, _, _ = log_expected_triangle(-mu, np.full_like(mu, 0.5), 0.0, 0.2)
+    assert np.allclose(below, value)  # symmetric around the target

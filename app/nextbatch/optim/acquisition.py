@@ -76,23 +76,36 @@ def log_prob_between(mu: np.ndarray, sigma: np.ndarray, lo: float, hi: float) ->
     return value, d_mu, d_sigma
 
 
-def expected_triangle(mu: np.ndarray, sigma: np.ndarray, target: float, width: float) -> Triple:
-    """E[max(width - |f - target|, 0)]: how much closer to `target` than `width` f lands.
+def log_expected_triangle(mu: np.ndarray, sigma: np.ndarray, target: float,
+                          width: float) -> Triple:
+    """Log of E[max(width - |f - target|, 0)]: how much closer to `target` f lands than width.
 
-    The triangle is a sum of three ramps, each with a closed-form expectation, so a target
-    goal gets an exact expected improvement (the incumbent's distance is `width`).
+    The triangle is a sum of three ramps, each with a closed-form expectation (sigma h(z)), so
+    a target goal gets an exact expected improvement (the incumbent's distance is `width`).
+    The triangle is symmetric, so the mean is mirrored below the target, where the ramps are
+    small and their sum is taken in log space without cancellation: far from the target the
+    value still falls smoothly instead of underflowing to a flat zero. The derivatives are
+    central differences of this closed form.
     """
     mu = np.asarray(mu, dtype=float)
     sigma = np.asarray(sigma, dtype=float)
-    value = np.zeros_like(mu)
-    d_mu = np.zeros_like(mu)
-    d_sigma = np.zeros_like(mu)
-    for knot, weight in ((target - width, 1.0), (target, -2.0), (target + width, 1.0)):
-        z = (mu - knot) / sigma
-        value += weight * sigma * np.exp(log_h(z))
-        d_mu += weight * ndtr(z)
-        d_sigma += weight * _pdf(z)
-    return np.maximum(value, 0.0), d_mu, d_sigma
+    value = _log_triangle(mu, sigma, target, width)
+    h_mu = 1e-6 * np.maximum(sigma, 1e-9)
+    d_mu = (_log_triangle(mu + h_mu, sigma, target, width)
+            - _log_triangle(mu - h_mu, sigma, target, width)) / (2 * h_mu)
+    d_sigma = (_log_triangle(mu, sigma + h_mu, target, width)
+               - _log_triangle(mu, sigma - h_mu, target, width)) / (2 * h_mu)
+    return value, d_mu, d_sigma
+
+
+def _log_triangle(mu: np.ndarray, sigma: np.ndarray, target: float, width: float) -> np.ndarray:
+    below = target - np.abs(mu - target)  # the mirrored mean, at or below the target
+    z1 = (below - target + width) / sigma  # the largest of the three standardized knots
+    z2 = (below - target) / sigma
+    z3 = (below - target - width) / sigma
+    lead = log_h(z1)
+    rest = -2.0 * np.exp(log_h(z2) - lead) + np.exp(log_h(z3) - lead)
+    return np.log(sigma) + lead + np.log1p(np.maximum(rest, -1.0 + 1e-16))
 
 
 def _pdf(z: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 * one response with goal maximize/minimize: analytic log-EI of the latent GP (sign flipped
   for minimize) against the best posterior mean among measured (and pending) recipes;
 * one response with goal target: log of the exact expected improvement of the distance to
-  the target (`acquisition.expected_triangle`);
+  the target (`acquisition.log_expected_triangle`);
 * several such responses: the overall desirability of DESIGN §2 on posterior samples — the
   Monte-Carlo EI of desirability with fixed base samples, so the score is deterministic;
 * every `range` response adds log P(staying in range), an outcome constraint;
@@ -23,11 +23,10 @@ from scipy.special import logsumexp
 
 from nextbatch.core.desirability import limits, overall_desirability, response_desirability
 from nextbatch.core.responses import Response
-from nextbatch.optim.acquisition import expected_triangle, log_ei, log_prob_between
+from nextbatch.optim.acquisition import log_ei, log_expected_triangle, log_prob_between
 from nextbatch.optim.gp import GaussianProcess
 
 N_SAMPLES = 128  # base samples of the desirability's Monte-Carlo EI
-_FLOOR = 1e-12  # improvements below this (relative) count as none
 _XI_SPAN = 0.4  # exploration 0 .. 1 moves the incumbent by -0.2 .. +0.2 latent sd
 _XI_DESIRABILITY = 0.1  # ... and by -0.02 .. +0.02 in desirability (a 0-1 scale)
 _TAU = 1e-3  # softness of the desirability improvement, in desirability units
@@ -189,9 +188,7 @@ class Objective:
             width = max(self.best + self.xi, 1e-6)
 
             def triangle(mu: np.ndarray, sd: np.ndarray):
-                e, d_mu, d_sd = expected_triangle(mu, sd, target, width)
-                safe = np.maximum(e, _FLOOR * width)
-                return np.log(safe), d_mu / safe, d_sd / safe
+                return log_expected_triangle(mu, sd, target, width)
 
             return self._chain(model.gp, X, with_grad, triangle)
         sign = 1.0 if model.goal == "maximize" else -1.0

@@ -181,3 +181,26 @@ def test_predictions_read_in_the_results_units(mean, sd, unit, text) -> None:
 def test_explore_slider_speaks_plainly() -> None:
     assert exploration_words(0) == "Refine the best recipes so far"
     assert exploration_words(10) == "Try new territory"
+
+
+def test_a_level_is_picked_from_its_options(tiny: MainWindow, qtbot) -> None:
+    from PySide6.QtWidgets import QComboBox, QStyleOptionViewItem
+
+    panel = _suggest(tiny, qtbot)
+    model = panel.candidates
+    index = model.index(0, model.setting_column("flour"))
+    delegate = panel.table.itemDelegate()
+    editor = delegate.createEditor(panel.table.viewport(), QStyleOptionViewItem(), index)
+    assert isinstance(editor, QComboBox)
+    assert [editor.itemText(i) for i in range(editor.count())] == ["wheat", "spelt"]
+    other = "spelt" if model.candidates[0].settings["flour"] == "wheat" else "wheat"
+    editor.setCurrentText(other)
+    with qtbot.waitSignal(model.dataChanged, timeout=WAIT_MS,
+                          check_params_cb=lambda *_: not model.candidates[0].updating):
+        delegate.setModelData(editor, model, index)
+    assert model.candidates[0].settings["flour"] == other
+    sugar = delegate.createEditor(panel.table.viewport(), QStyleOptionViewItem(),
+                                  model.index(0, model.setting_column("sugar")))
+    assert not isinstance(sugar, QComboBox)  # any number in the range
+    editor.deleteLater()
+    sugar.deleteLater()

@@ -110,6 +110,16 @@ class CandidatesModel(QAbstractTableModel):
         names = [v.name for v in self.study.variables]
         return 1 + len(self.responses) + names.index(name)
 
+    def choices_at(self, col: int) -> list[str] | None:
+        """The values a setting column offers in a drop-down (None: type any number)."""
+        kind, item = self._kind(col)
+        if kind != "setting":
+            return None
+        if item.kind == "categorical":
+            return list(item.levels)
+        grid = item.grid()
+        return [format_number(v) for v in grid] if grid else None
+
     def prediction_column(self, name: str) -> int:
         return 1 + [r.name for r in self.responses].index(name)
 

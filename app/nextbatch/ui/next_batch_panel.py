@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -60,6 +63,36 @@ def default_settings(study: Any) -> dict[str, Any]:
         elif (bounds := v.bounds()) is not None:
             out[v.name] = round((bounds[0] + bounds[1]) / 2, 6)
     return out
+
+
+class SettingDelegate(QStyledItemDelegate):
+    """Candidate settings: a drop-down of levels or grid values, a text field otherwise."""
+
+    def __init__(self, model: CandidatesModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+        choices = self._model.choices_at(index.column())
+        if choices is None:
+            return super().createEditor(parent, option, index)
+        box = QComboBox(parent)
+        box.addItems(choices)
+        return box
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        if isinstance(editor, QComboBox):
+            editor.setCurrentText(str(index.data()))
+        else:
+            super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel,
+                     index: QModelIndex | QPersistentModelIndex) -> None:
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentText())
+        else:
+            super().setModelData(editor, model, index)
 
 
 class NextBatchPanel(QWidget):
@@ -135,6 +168,7 @@ class NextBatchPanel(QWidget):
 
         self.table = QTableView()
         self.table.setModel(self.candidates)
+        self.table.setItemDelegate(SettingDelegate(self.candidates, self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(True)
         self.table.horizontalHeader().setStretchLastSection(True)

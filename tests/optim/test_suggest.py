@@ -217,3 +217,11 @@ def test_a_pure_categorical_space_is_searched_exhaustively_without_repeats():
     assert len(keys) == 13  # all 18 combinations minus the 5 measured
     assert not keys & {recipe_key(r.settings) for r in study.runs}
     assert suggest(study, batch_size=20, seed=0).__len__() == 13  # nothing untried is left
+
+
+def test_a_fixed_override_may_not_contradict_the_studys_own_fixed_value():
+    study = cream()
+    study.variables[3].fixed = 15
+    assert {s.settings["mixing_time"] for s in suggest(study, batch_size=2)} == {15}
+    with pytest.raises(NextBatchError, match="fixes mixing_time at 15"):
+        suggest(study, fixed={"mixing_time": 20})

@@ -113,6 +113,9 @@ def _checked_overrides(study: Study, fixed: dict[str, Any]) -> dict[str, Value]:
             known = ", ".join(v.name for v in study.variables)
             raise NextBatchError(f"fixed: {name!r} is not a variable of the study; expected "
                                  f"one of {known}") from None
+        if v.fixed is not None and value != v.fixed:
+            raise NextBatchError(f"fixed: {name} = {value!r} is not allowed: the study fixes "
+                                 f"{name} at {v.fixed!r}")
         problem = v.why_not(value)
         if problem:
             raise NextBatchError(f"fixed: {name} = {value!r} is not allowed: {problem}")

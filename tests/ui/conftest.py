@@ -34,6 +34,15 @@ class Answers:
 
 
 @pytest.fixture(autouse=True)
+def no_dangling_threads() -> Iterator[None]:
+    """Every worker a test starts has ended when the test is over (windows join theirs)."""
+    yield
+    from nextbatch.ui.workers import live_threads
+
+    assert live_threads() == 0, "a worker thread outlived its test"
+
+
+@pytest.fixture(autouse=True)
 def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
     """Every modal question is answered from this object; none opens a real dialog."""
     QStandardPaths.setTestModeEnabled(True)

@@ -21,6 +21,14 @@ from nextbatch.core.errors import CancelledError
 Work = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
 
 
+_LIVE: set[_Thread] = set()  # started and not yet ended; see `live_threads`
+
+
+def live_threads() -> int:
+    """How many worker threads are started and not ended (0 once every window has closed)."""
+    return len(_LIVE)
+
+
 class _Thread(QThread):
     """Runs the work; its signals cross to the GUI thread through queued connections."""
 
@@ -40,6 +48,8 @@ class _Thread(QThread):
             self.error_raw.emit(exc, traceback.format_exc())
         else:
             self.result_raw.emit(result)
+        finally:
+            _LIVE.discard(self)
 
 
 class Job(QObject):
@@ -63,6 +73,7 @@ class Job(QObject):
         self.done = False
 
     def start(self) -> None:
+        _LIVE.add(self._thread)
         self._thread.start()
 
     def cancel(self) -> None:

@@ -130,3 +130,24 @@ def test_every_menu_action_has_a_tooltip(shaving: MainWindow) -> None:
             if action.isSeparator() or action.menu() is not None or not action.text():
                 continue
             assert action.toolTip(), action.text()
+
+
+def test_a_bundled_example_opens_as_an_unsaved_copy(window: MainWindow) -> None:
+    from nextbatch.resources import example_path
+    from nextbatch.ui.app import open_initial
+
+    open_initial(window, example_path("brewing"))
+    assert window.document is not None
+    assert window.document.path is None  # Save asks where: the example is never overwritten
+    assert window.document.study.name == load_study(example_path("brewing")).name
+
+
+def test_a_file_given_on_the_command_line_opens(window: MainWindow, tmp_path: Path) -> None:
+    from nextbatch.io.study_file import save_study
+    from nextbatch.resources import example_path
+    from nextbatch.ui.app import open_initial
+
+    path = tmp_path / "mine.nbx"
+    save_study(load_study(example_path("brewing")), path)
+    open_initial(window, path)
+    assert window.document is not None and window.document.path == path

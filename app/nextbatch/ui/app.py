@@ -31,7 +31,7 @@ HEAVY_MODULES = ("sklearn", "scipy.optimize", "openpyxl")
 # Harmless notices of Qt's offscreen platform (used by the smoke test and CI); anything else
 # Qt says still reaches stderr.
 _QUIET = ("This plugin does not support propagateSizeHints()",)
-# Set by packaging/startup_time.py: print a line once the window is shown, then quit.
+# Set by packaging/startup_time.py: print a line once the window has painted, then quit.
 PROBE_ENV = "NEXTBATCH_STARTUP_PROBE"
 
 
@@ -83,13 +83,15 @@ def open_initial(window: MainWindow, path: Path | None) -> None:
     """Open `path`, or restore a recovery copy, or start on the shaving-cream example."""
     if offer_recovery(window):
         return
+    if path is None:
+        window.new_from_template("shaving-cream")
+        return
     examples = {example_path(name).resolve(): name for name in example_names()}
-    if path is not None and path.resolve() not in examples:
-        window.open_path(path)
-    else:
+    if path.resolve() in examples:
         # A bundled example opens as a new, unsaved copy: saving never overwrites it.
-        window.new_from_template(examples.get(path.resolve(), "shaving-cream")
-                                 if path is not None else "shaving-cream")
+        window.new_from_template(examples[path.resolve()])
+    else:
+        window.open_path(path)
 
 
 def run(path: Path | None = None) -> int:

@@ -235,7 +235,7 @@ class Searcher:
                                 "jac": lambda z: -poly.A_ub})
         result = minimize(fun, z0, jac=True, method="SLSQP",
                           bounds=list(zip(poly.lo, poly.hi, strict=True)),
-                          constraints=constraints, options={"maxiter": 50, "ftol": 1e-7})
+                          constraints=constraints, options={"maxiter": 60, "ftol": 1e-9})
         z = np.clip(result.x, poly.lo, poly.hi)
         if not np.all(np.isfinite(z)) or poly.violation(z)[0] > 1e-7:
             return z0, -np.inf

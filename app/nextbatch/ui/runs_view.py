@@ -198,7 +198,19 @@ class RunsPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
         document.changed.connect(self.refresh)
+        self.model.modelReset.connect(self.fit_columns)
         self.refresh()
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Size columns when runs or columns come and go, not on every edit.
+
+        A width the user dragged stays while they type results.
+        """
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for col in range(self.model.columnCount()):
+            header.resizeSection(col, min(header.sectionSize(col), 240))
 
     def refresh(self) -> None:
         batches = sorted({r.batch for r in self.document.study.runs})
@@ -212,10 +224,6 @@ class RunsPanel(QWidget):
         self.batch_filter.setCurrentIndex(max(found, 0))
         self.batch_filter.blockSignals(False)
         self.apply_filter()
-        self.table.resizeColumnsToContents()
-        header = self.table.horizontalHeader()
-        for col in range(self.model.columnCount()):
-            header.resizeSection(col, min(header.sectionSize(col), 240))
         counts = {s: sum(r.status == s for r in self.document.study.runs) for s in STATUSES}
         parts = [f"{n} {s}" + (" (highlighted)" if s == "planned" else "")
                  for s, n in counts.items() if n]

@@ -178,3 +178,16 @@ def test_progress_reaches_the_gui_thread_in_order(qtbot) -> None:
     assert blocker.args == ["done"]
     assert seen == [(0.33, "step 1"), (0.67, "step 2"), (1.0, "step 3")]
     jobs.shutdown()
+
+
+def test_the_preview_names_the_columns_it_will_not_import(tiny: MainWindow, qtbot,
+                                                           tmp_path: Path) -> None:
+    sheet = tmp_path / "extra.xlsx"
+    _export(tiny, qtbot, sheet)
+    book = openpyxl.load_workbook(sheet)
+    runs = book["Runs"]
+    runs.cell(1, runs.max_column + 1).value = "Oven number"
+    book.save(sheet)
+    dialog = ImportDialog(preview_import(tiny.document.study, sheet), tiny.document.study)
+    assert "Oven number" in dialog.summary.text()
+    dialog.deleteLater()

@@ -84,9 +84,11 @@ class ImportDialog(QDialog):
             verdict = "<b>Check the warnings below</b> before importing."
         else:
             verdict = "<b style='color:#2f9a2f'>The sheet is fine.</b>"
+        ignored = (f"<br>Columns not imported (not a result, setting or note of this study): "
+                   f"{', '.join(p.unmatched)}" if p.unmatched else "")
         return (f"{verdict}<br>{len(p.runs_updated)} run(s) updated, {len(p.runs_added)} "
                 f"added, {len(p.conflicts)} conflict(s), {len(p.errors)} error(s), "
-                f"{len(p.warnings)} warning(s).")
+                f"{len(p.warnings)} warning(s).{ignored}")
 
     def _section(self, title: str, rows: list[tuple[str, str]]) -> None:
         if not rows:

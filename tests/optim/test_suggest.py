@@ -225,3 +225,14 @@ def test_a_fixed_override_may_not_contradict_the_studys_own_fixed_value():
     assert {s.settings["mixing_time"] for s in suggest(study, batch_size=2)} == {15}
     with pytest.raises(NextBatchError, match="fixes mixing_time at 15"):
         suggest(study, fixed={"mixing_time": 20})
+
+
+def test_exploration_trades_predicted_value_for_uncertainty(measured: Study):
+    careful = suggest(measured, batch_size=3, seed=0, exploration=0.0)
+    bold = suggest(measured, batch_size=3, seed=0, exploration=1.0)
+    mean = [np.mean([s.predicted["foam_height"][k] for s in b]) for b in (careful, bold)
+            for k in (0, 1)]
+    assert mean[0] >= mean[2] - 1e-9  # exploiting expects at least as much foam
+    assert mean[1] <= mean[3] + 1e-9  # exploring goes where the model knows less
+    with pytest.raises(NextBatchError, match="exploration"):
+        suggest(measured, exploration=1.5)

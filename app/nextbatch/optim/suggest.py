@@ -143,8 +143,9 @@ class _Batch:
         self.done = [r for r in runs if r.status == "done" and r.has_results()]
         self.failed = [r for r in runs if r.status == "failed"]
         self.pending = [r for r in runs if r.is_pending]
-        self.taken = {recipe_key(r.effective_settings()) for r in runs
-                      if r.status in ("done", "failed", "planned")}
+        tried = [r for r in runs if r.status in ("done", "failed", "planned")]
+        self.taken = ({recipe_key(r.effective_settings()) for r in tried}
+                      | {recipe_key(r.settings) for r in tried})
         self.existing = self.encoding.encode_many(
             [r.effective_settings() for r in self.done + self.failed + self.pending])
 

@@ -299,6 +299,38 @@ def _run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- the report
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="write a PDF report of the study and its model",
+                       description="Write a PDF report a lab can file or email: the set-up, "
+                                   "the runs, how far the model can be trusted, what matters, "
+                                   "the effects, progress, the best recipe, and the next "
+                                   "batch when runs are planned.")
+    p.add_argument("file", type=Path, help="the .nbx study file")
+    p.add_argument("out", type=lambda t: _sheet_path(t, (".pdf",)), help="the PDF to write")
+    p.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="random seed of the model fit (the same seed, the same report)")
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    study = _load(args.file)
+    errors = study.errors()
+    if errors:
+        print(summary_line(args.file.name, study, errors))
+        for problem in errors:
+            print(f"  {problem}")
+        print("no report: fix these first (nextbatch check lists them all)")
+        return EXIT_BAD_STUDY
+    if not args.out.parent.is_dir():
+        raise UsageError(f"{args.out.parent}: no such folder")
+    from nextbatch.ui.report import ensure_app, write_report
+
+    _app = ensure_app()  # kept alive while the report is drawn
+    pages = write_report(study, args.out, seed=args.seed)
+    print(f"wrote {args.out}: {_count(pages, 'page')} about {study.name}")
+    return EXIT_OK
+
+
 Adder = Callable[[argparse._SubParsersAction], None]
 Runner = Callable[[argparse.Namespace], int]
 # name -> (adds the subcommand's arguments, runs it and returns the exit status)
@@ -308,6 +340,7 @@ SUBCOMMANDS: dict[str, tuple[Adder, Runner]] = {
     "suggest": (_add_suggest, _run_suggest),
     "export": (_add_export, _run_export),
     "import": (_add_import, _run_import),
+    "report": (_add_report, _run_report),
 }
 
 

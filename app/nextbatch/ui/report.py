@@ -1,0 +1,337 @@
+"""The PDF report of a study: what was set up, what was run, what the model has learnt.
+
+A lab files or emails it. It is one HTML document laid out by QTextDocument onto the pages of
+a QPdfWriter (A4 landscape, page numbers at the foot), each part starting a new page, with the
+same pictures as the Insights tab (`nextbatch.ui.plots`) drawn offscreen. Needs a running
+QApplication (the CLI starts one on the offscreen platform when there is no display).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMarginsF, QUrl
+from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+import nextbatch
+from nextbatch.core.responses import GOAL_WORDS
+from nextbatch.core.study import Study
+from nextbatch.ui import plots
+
+PICTURE = (900, 560)  # pixels of one picture, shown ~half a page wide
+SMALL_PICTURE = (600, 400)
+STYLE = """
+body { font-family: sans-serif; font-size: 9pt; color: #222; }
+h1 { font-size: 20pt; } h2 { font-size: 14pt; color: #1f5fa8; } h3 { font-size: 11pt; }
+table.data { border-collapse: collapse; }
+table.data th { background: #e8eef6; text-align: left; padding: 3px; }
+table.data td { padding: 3px; }
+p.caption { color: #555; font-style: italic; }
+p.meta { color: #555; }
+"""
+
+
+def ensure_app() -> Any:
+    """The running QApplication, or a new one; offscreen on Linux without a display."""
+    import os
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is not None:
+        return app
+    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if sys.platform.startswith("linux") and headless:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return QApplication(["nextbatch"])
+
+
+def page_count(path: Path) -> int:
+    """How many pages a PDF file holds (its page objects, not the page tree)."""
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", path.read_bytes()))
+
+
+def write_report(study: Study, path: Path, *, insights: Any = None, seed: int = 0,
+                 progress: Callable[[float, str], None] | None = None) -> int:
+    """Write the report of `study` to the PDF `path`; the number of pages written.
+
+    `insights` (from `nextbatch.optim.insights.analyze`) is computed here when not given.
+    """
+    from nextbatch.optim import insights as compute
+
+    say = progress or (lambda _f, _m: None)
+    if insights is None:
+        say(0.0, "Fitting the models…")
+        insights = compute.analyze(study, seed=seed)
+    say(0.5, "Drawing the pictures…")
+    parts = _Report(study, insights, compute)
+    body = "".join(part() for part in (parts.definition, parts.runs, parts.model_check,
+                                       parts.what_matters, parts.effects, parts.progress,
+                                       parts.best, parts.next_batch))
+    doc = QTextDocument()
+    doc.setDefaultStyleSheet(STYLE)
+    for name, image in parts.images.items():
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
+    doc.setHtml(f"<html><body>{body}</body></html>")
+    say(0.9, "Writing the PDF…")
+    writer = QPdfWriter(str(path))
+    writer.setTitle(study.name)
+    writer.setCreator(f"NextBatch {nextbatch.__version__}")
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
+                                     QPageLayout.Orientation.Landscape,
+                                     QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter))
+    doc.print_(writer)
+    del writer  # the file is complete once the writer is gone
+    return page_count(path)
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return (f"<table class='data' border='1' cellspacing='0' width='100%'><tr>{head}</tr>"
+            f"{body}</table>")
+
+
+def _page(title: str, inner: str) -> str:
+    return f"<div style='page-break-before: always'><h2>{_e(title)}</h2>{inner}</div>"
+
+
+def _value(value: object) -> str:
+    return plots.number(value) if isinstance(value, float) else _e(value)
+
+
+class _Report:
+    """The parts of the report, each an HTML string; pictures collect in `images`."""
+
+    def __init__(self, study: Study, insights: Any, compute: Any) -> None:
+        self.study = study
+        self.insights = insights
+        self.compute = compute
+        self.images: dict[str, Any] = {}
+        self.optimized = [r for r in study.responses if r.is_optimized]
+
+    def picture(self, name: str, draw: Callable[[Any], None],
+                size: tuple[int, int] = PICTURE, shown: int = 440) -> str:
+        """Draw a plot offscreen; the <img> that shows it `shown` pixels wide."""
+        widget = plots.new_plot_widget()
+        try:
+            draw(widget.getPlotItem())
+            self.images[f"plot:{name}"] = plots.render_image(widget, *size)
+        finally:
+            widget.deleteLater()
+        return f"<img src='plot:{name}' width='{shown}'>"
+
+    @staticmethod
+    def grid(cells: Sequence[str], columns: int) -> str:
+        rows = ["".join(f"<td>{c}</td>" for c in cells[i:i + columns])
+                for i in range(0, len(cells), columns)]
+        return "<table cellspacing='6'>" + "".join(f"<tr>{r}</tr>" for r in rows) + "</table>"
+
+    # ------------------------------------------------------------------ the parts
+    def definition(self) -> str:
+        s = self.study
+        measured = sum(1 for r in s.runs if r.has_results())
+        batches = len({r.batch for r in s.runs})
+        out = [f"<h1>{_e(s.name)}</h1>"]
+        if s.description:
+            out.append(f"<p>{_e(s.description)}</p>")
+        out.append(f"<p class='meta'>Report of {date.today().isoformat()} · NextBatch "
+                   f"{_e(nextbatch.__version__)} · {len(s.runs)} runs ({measured} measured) in "
+                   f"{batches} batches</p>")
+        out.append("<h2>What you change</h2>")
+        out.append(_table(["Setting", "Kind", "Allowed values", "Unit", "Notes"],
+                          [[v.title, v.kind, _allowed(v), v.unit, _notes(v)]
+                           for v in s.variables]))
+        if s.mixtures:
+            out.append("<h2>Mixtures</h2><ul>")
+            for m in s.mixtures:
+                names = ", ".join(v.title for v in s.components(m.name))
+                amount = (f"; weighed out for {plots.number(m.batch_amount, m.batch_unit)}"
+                          if m.batch_amount else "")
+                out.append(f"<li><b>{_e(m.title)}</b>: {_e(names)} add up to "
+                           f"{_e(plots.number(float(m.total)))}{_e(amount)}</li>")
+            out.append("</ul>")
+        if s.constraints:
+            out.append("<h2>Rules every recipe follows</h2><ul>")
+            out += [f"<li><code>{_e(c)}</code></li>" for c in s.constraints]
+            out.append("</ul>")
+        out.append("<h2>What you measure</h2>")
+        out.append(_table(["Result", "Unit", "Goal", "Limits", "Importance"],
+                          [[r.title, r.unit, _goal(r), _limits(r),
+                            plots.number(float(r.importance)) if r.is_optimized else ""]
+                           for r in s.responses]))
+        return "".join(out)
+
+    def runs(self) -> str:
+        from nextbatch.io.runsheet import rounded
+
+        s = self.study
+        header = ["Run", "Batch", "Status", *(v.header for v in s.variables),
+                  *(r.header for r in s.responses)]
+        rows = [[run.id, run.batch, run.status,
+                 *(rounded(v, run.effective_settings().get(v.name, "")) for v in s.variables),
+                 *(_value(run.results.get(r.name)) for r in s.responses)] for run in s.runs]
+        return _page("Runs", "<p>Every run so far; settings are what was really used.</p>"
+                     + _table(header, rows))
+
+    def model_check(self) -> str:
+        s, checks = self.study, self.insights.checks
+        rows = [[s.response(name).title, c.verdict, f"{c.q2:.2f}" if c.q2 == c.q2 else "–",
+                 plots.number(c.typical_error, s.response(name).unit), c.advice]
+                for name, c in checks.items()]
+        cells = [self.picture(f"check-{name}", lambda p, c=c, name=name: plots.draw_model_check(
+            p, c, s.response(name)), SMALL_PICTURE, 300) + f"<br><b>{_e(s.response(name).title)}"
+                 "</b>" for name, c in checks.items()]
+        return _page("Can the model be trusted yet?",
+                     "<p>Each run is predicted by a model that has not seen it. The score says "
+                     "how well: 1 is perfect, 0 is no better than guessing the average.</p>"
+                     + _table(["Result", "Verdict", "Score on unseen runs", "Typical error",
+                               "Advice"], rows)
+                     + self.grid(cells, 3) + f"<p class='caption'>{_e(plots.CHECK_CAPTION)}</p>")
+
+    def what_matters(self) -> str:
+        titles = {v.name: v.title for v in self.study.variables}
+        cells = []
+        for name, items in self.insights.importance.items():
+            title = ("All results together" if name == "desirability"
+                     else self.study.response(name).title)
+            cells.append(self.picture(f"importance-{name}", lambda p, i=items: (
+                plots.draw_importance(p, i, titles)), SMALL_PICTURE, 320)
+                + f"<br><b>{_e(title)}</b>")
+        return _page("What matters", self.grid(cells, 3)
+                     + f"<p class='caption'>{_e(plots.IMPORTANCE_CAPTION)}</p>")
+
+    def effects(self) -> str:
+        out = []
+        models = self.insights.models
+        for response in self.optimized:
+            cells = []
+            for v in self.study.variables:
+                if v.fixed is not None:
+                    continue
+                curve = self.compute.effect_curve(self.study, v.name, response.name,
+                                                  models=models)
+                cells.append(self.picture(
+                    f"effect-{response.name}-{v.name}",
+                    lambda p, c=curve, v=v, r=response: plots.draw_effect(p, c, v, r),
+                    SMALL_PICTURE, 240))
+            out.append(_page(f"Effects on {response.title}", self.grid(cells, 4)
+                             + f"<p class='caption'>{_e(plots.effect_caption(response.title))}"
+                             "</p>"))
+        return "".join(out)
+
+    def progress(self) -> str:
+        points = self.insights.progress
+        if not points:
+            return _page("Progress", "<p>No measured batch yet.</p>")
+        series = [("All results together", "overall desirability",
+                   [p.best_desirability for p in points], "Overall desirability (0–1)")]
+        series += [(r.title, r.title, [p.best.get(r.name, float("nan")) for p in points],
+                    r.header) for r in self.optimized]
+        cells = [self.picture(f"progress-{i}", lambda p, v=values, label=label:
+                              plots.draw_progress(p, [q.batch for q in points], v, label,
+                                                  [""] * len(points)), SMALL_PICTURE, 320)
+                 + f"<br><b>{_e(title)}</b>" for i, (title, _what, values, label)
+                 in enumerate(series)]
+        rows = [[p.batch, p.n_runs, plots.number(p.best_desirability),
+                 *(plots.number(p.best.get(r.name, float("nan")), r.unit)
+                   for r in self.optimized)] for p in points]
+        return _page("Progress", self.grid(cells, 3)
+                     + f"<p class='caption'>{_e(plots.progress_caption('result'))}</p>"
+                     + _table(["After batch", "Runs", "Best overall desirability",
+                               *(f"Best {r.title}" for r in self.optimized)], rows))
+
+    def best(self) -> str:
+        best, s = self.insights.best, self.study
+        rows = [[v.header, _value(best.measured_settings.get(v.name)),
+                 _value(best.predicted_settings.get(v.name)), ""] for v in s.variables]
+        for r in s.responses:
+            interval = best.interval.get(r.name)
+            mean = best.predicted.get(r.name)
+            rows.append([r.header, _value(best.measured_results.get(r.name)),
+                         _value(mean[0] if isinstance(mean, tuple) else mean),
+                         f"{plots.number(interval[0])} to {plots.number(interval[1], r.unit)}"
+                         if interval else ""])
+        inner = (_table(["", f"Best run so far ({best.measured_run_id})", "Model's best recipe",
+                         "Most likely between"], rows)
+                 + f"<h3>Stop or go on?</h3><p>{_e(self.insights.stop.message)}</p>")
+        if len(self.optimized) >= 2:
+            a, b = self.optimized[:2]
+            trade = self.compute.trade_off(s, a.name, b.name, models=self.insights.models)
+            inner += "<h3>Trade-off</h3>" + self.picture(
+                "trade-off", lambda p: plots.draw_trade_off(p, trade, a, b, plots.measured_pairs(
+                    s, a.name, b.name)), SMALL_PICTURE, 360)
+            inner += f"<p class='caption'>{_e(plots.TRADE_OFF_CAPTION)}</p>"
+        return _page("Best recipe", inner)
+
+    def next_batch(self) -> str:
+        from nextbatch.io.runsheet import rounded
+
+        s = self.study
+        planned = [r for r in s.runs if r.is_pending]
+        if not planned:
+            return ""
+        header = ["Run", *(v.header for v in s.variables),
+                  *(f"{r.title} expected" for r in s.responses)]
+        rows = [[run.id, *(rounded(v, run.settings.get(v.name, "")) for v in s.variables),
+                 *(_predicted(run.predicted.get(r.name), r.unit) for r in s.responses)]
+                for run in planned]
+        return _page("The next batch", f"<p>{len(planned)} planned runs, with what the model "
+                     "expected of each when it was suggested.</p>" + _table(header, rows))
+
+
+def _allowed(v: Any) -> str:
+    if v.kind == "categorical":
+        return ", ".join(v.levels)
+    if v.kind == "discrete":
+        return ", ".join(plots.number(float(x)) for x in sorted(v.values))
+    bounds = v.bounds()
+    if bounds is None:
+        return ""
+    text = f"{plots.number(bounds[0])} to {plots.number(bounds[1])}"
+    if v.kind == "integer" and v.integer_step != 1:
+        text += f" in steps of {plots.number(float(v.integer_step))}"
+    return text
+
+
+def _notes(v: Any) -> str:
+    notes = []
+    if v.mixture:
+        notes.append(f"part of {v.mixture}")
+    if v.fixed is not None:
+        notes.append(f"held at {v.fixed}")
+    if v.hold:
+        notes.append("one value per batch")
+    if v.scale == "log":
+        notes.append("log scale")
+    return "; ".join(notes)
+
+
+def _goal(r: Any) -> str:
+    words = GOAL_WORDS.get(r.goal, r.goal)
+    return f"{words}: {plots.number(r.target, r.unit)}" if r.goal == "target" else words
+
+
+def _limits(r: Any) -> str:
+    lo, hi = r.low, r.high
+    if lo is None and hi is None:
+        return ""
+    return f"{plots.number(lo) if lo is not None else '…'} to " \
+           f"{plots.number(hi, r.unit) if hi is not None else '…'}"
+
+
+def _predicted(value: tuple[float, float] | None, unit: str) -> str:
+    if value is None:
+        return ""
+    return f"{plots.number(value[0])} ± {plots.number(value[1], unit)}"

@@ -67,6 +67,9 @@ def _add_check(sub: argparse._SubParsersAction) -> None:
                        description="Check a study file: exit 0 with a one-line summary, or "
                                    "list every problem (one per line) and exit 1.")
     p.add_argument("file", type=Path, help="the .nbx study file")
+    p.add_argument("--model", action="store_true",
+                   help="also check the model of each response: how well it predicts runs "
+                        "it has not seen (leave-one-out R², typical error, verdict)")
 
 
 def _run_check(args: argparse.Namespace) -> int:
@@ -75,7 +78,30 @@ def _run_check(args: argparse.Namespace) -> int:
     print(summary_line(args.file.name, study, problems))
     for problem in problems:
         print(f"  {problem}")
-    return EXIT_BAD_STUDY if any(p.severity == "error" for p in problems) else EXIT_OK
+    bad = any(p.severity == "error" for p in problems)
+    if args.model:
+        if bad:
+            print("model check: not possible until the errors above are fixed")
+        else:
+            for line in model_check_lines(study):
+                print(line)
+    return EXIT_BAD_STUDY if bad else EXIT_OK
+
+
+def model_check_lines(study: Study) -> list[str]:
+    """The model check per response: R² (Q²), typical error with unit, verdict, advice."""
+    from nextbatch.optim.insights import model_check
+    from nextbatch.optim.model_check import error_text
+
+    lines = ["model check (each run predicted from the others):"]
+    for name, check in model_check(study).items():
+        response = study.response(name)
+        q2 = "-" if check.q2 is None else f"{check.q2:.2f}"
+        error = ("-" if check.typical_error is None
+                 else error_text(check.typical_error, response.unit))
+        lines.append(f"  {response.header}: R² (Q²) {q2}, typical error {error}, "
+                     f"{_count(check.n_runs, 'run')} — {check.verdict}. {check.advice}")
+    return lines
 
 
 def _add_new(sub: argparse._SubParsersAction) -> None:

@@ -81,11 +81,13 @@ def _inside(space: SearchSpace, settings: dict[str, Value]) -> bool:
     return bool(space.polytope.contains(u, 1e-7)[0]) if space.dim else True
 
 
-def directions(space: SearchSpace, j: int, U: np.ndarray) -> np.ndarray:
+def directions(space: SearchSpace, j: int, U: np.ndarray,
+               exclude: frozenset[int] = frozenset()) -> np.ndarray:
     """Per row of U, the move of free numeric variable j in search units (Cox for mixtures).
 
     Along the direction, variable j grows by one search unit; the other free components of
-    its mixture shrink in proportion to their amounts (equally when they are all zero).
+    its mixture (but those in `exclude`) shrink in proportion to their amounts (equally when
+    they are all zero).
     """
     D = np.zeros_like(U)
     D[:, j] = 1.0
@@ -93,7 +95,8 @@ def directions(space: SearchSpace, j: int, U: np.ndarray) -> np.ndarray:
     if not v.mixture:
         return D
     maps = [space.encoding.maps[w.name] for w in space.numeric]
-    others = [k for k, w in enumerate(space.numeric) if w.mixture == v.mixture and k != j]
+    others = [k for k, w in enumerate(space.numeric)
+              if w.mixture == v.mixture and k != j and k not in exclude]
     if not others:
         return D
     amounts = np.column_stack([maps[k].from_unit(U[:, k]) for k in others])
@@ -166,8 +169,7 @@ def curve(fitted: FittedModels, variable: str, response: str,
         mean, low, high, _ = band(fitted, response, space.to_model(U, combos))
         return EffectCurve(v.name, response, np.array(v.levels), mean, low, high, at)
     j = [w.name for w in space.numeric].index(v.name)
-    d = directions(space, j, u[None, :])[0]
-    t_min, t_max = (float(t[0]) for t in chords(space, u[None, :], d[None, :]))
+    d_up, d_down, t_min, t_max = _sides(space, j, u)
     if t_max - t_min <= _TOL:
         return EffectCurve(v.name, response, empty, empty, empty, empty, at,
                            f"{v.title} cannot change here without breaking a rule of the "
@@ -179,10 +181,29 @@ def curve(fitted: FittedModels, variable: str, response: str,
         t = np.asarray(m.to_unit(values)) - u[j]
     else:
         t = np.linspace(t_min, t_max, max(n, 2))
-    U = u[None, :] + t[:, None] * d[None, :]
+    U = u[None, :] + t[:, None] * np.where(t[:, None] >= 0, d_up, d_down)
     X = space.to_model(U, np.repeat(combo[None, :], len(U), axis=0))
     mean, low, high, _ = band(fitted, response, X)
     return EffectCurve(v.name, response, np.asarray(m.from_unit(U[:, j])), mean, low, high, at)
+
+
+def _sides(space: SearchSpace, j: int,
+           u: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Directions and reach of raising and of lowering variable j from u.
+
+    Raising a mixture component takes from the other components in proportion, except from
+    those already at their lower bound; lowering it gives to the others, except to those at
+    their upper bound. So a component next to a recipe on the edge of the mixture still has
+    a curve, made of two straight pieces that meet at u.
+    """
+    poly = space.polytope
+    at_low = frozenset(np.flatnonzero(u <= poly.lo + 1e-9).tolist()) - {j}
+    at_high = frozenset(np.flatnonzero(u >= poly.hi - 1e-9).tolist()) - {j}
+    d_up = directions(space, j, u[None, :], at_low)
+    d_down = directions(space, j, u[None, :], at_high)
+    _, t_max = chords(space, u[None, :], d_up)
+    t_min, _ = chords(space, u[None, :], d_down)
+    return d_up[0], d_down[0], float(t_min[0]), float(t_max[0])
 
 
 # ---------------------------------------------------------------------------------- map

@@ -13,10 +13,11 @@ below) when it does no better than the average of the runs.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.linalg import cho_solve
 
-from nextbatch.optim import reasons
 from nextbatch.optim.insights import FittedModels, LooPoint, ModelCheck, latent_to_units, title
 from nextbatch.optim.objective import ResponseModel
 
@@ -69,7 +70,7 @@ def _check(fitted: FittedModels, name: str, model: ResponseModel | None,
                           "tell which settings matter yet; the next batch will mostly "
                           "explore.", loo)
     q2 = 1.0 - float(np.sum((y - predicted) ** 2)) / spread
-    shown = reasons.amount(error, None, unit)
+    shown = error_text(error, unit)
     if q2 >= GOOD:
         verdict = "good"
         advice = (f"The model predicts {label} of runs it has not seen to within about "
@@ -83,6 +84,14 @@ def _check(fitted: FittedModels, name: str, model: ResponseModel | None,
         advice = (f"The model cannot predict {label} yet (it is off by about {shown}); the "
                   "next batch will mostly explore.")
     return ModelCheck(name, n, q2, error, verdict, advice, loo)
+
+
+def error_text(error: float, unit: str = "") -> str:
+    """A typical error to two significant digits, with its unit: `4.4 mm`, `780 cP`."""
+    if not (math.isfinite(error) and error > 0):
+        return f"0 {unit}".strip()
+    digits = 1 - math.floor(math.log10(error))
+    return f"{round(error, digits):.{max(0, digits)}f} {unit}".strip()
 
 
 def _too_few(label: str, n: int) -> str:

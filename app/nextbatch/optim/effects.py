@@ -167,7 +167,9 @@ def curve(fitted: FittedModels, variable: str, response: str,
         combos[:, k] = np.arange(len(v.levels))
         U = np.repeat(u[None, :], len(v.levels), axis=0)
         mean, low, high, _ = band(fitted, response, space.to_model(U, combos))
-        return EffectCurve(v.name, response, np.array(v.levels), mean, low, high, at)
+        recipes = [{**at, v.name: level} for level in v.levels]
+        return EffectCurve(v.name, response, np.array(v.levels), mean, low, high, at, "",
+                           recipes)
     j = [w.name for w in space.numeric].index(v.name)
     d_up, d_down, t_min, t_max = _sides(space, j, u)
     if t_max - t_min <= _TOL:
@@ -184,7 +186,9 @@ def curve(fitted: FittedModels, variable: str, response: str,
     U = u[None, :] + t[:, None] * np.where(t[:, None] >= 0, d_up, d_down)
     X = space.to_model(U, np.repeat(combo[None, :], len(U), axis=0))
     mean, low, high, _ = band(fitted, response, X)
-    return EffectCurve(v.name, response, np.asarray(m.from_unit(U[:, j])), mean, low, high, at)
+    recipes = [space.settings(space.values(row), tuple(combo)) for row in U]
+    return EffectCurve(v.name, response, np.asarray(m.from_unit(U[:, j])), mean, low, high, at,
+                       "", recipes)
 
 
 def _sides(space: SearchSpace, j: int,

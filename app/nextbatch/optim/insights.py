@@ -81,7 +81,8 @@ class EffectCurve:
     """The prediction along one variable with the others held at `at`.
 
     `x` holds the variable's values (level names for a categorical variable); `mean` is the
-    predicted response (the median under a log model), `low`/`high` a 95 % band. Empty arrays
+    predicted response (the median under a log model), `low`/`high` a 95 % band; `recipes`
+    the whole recipe of each point (a mixture's other components move too). Empty arrays
     with a `reason` when the curve cannot be drawn.
     """
 
@@ -93,6 +94,7 @@ class EffectCurve:
     high: np.ndarray
     at: dict[str, Value]
     reason: str = ""
+    recipes: list[dict[str, Value]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, eq=False)

@@ -87,6 +87,7 @@ class InsightsView(QWidget):
         self.curves: dict[tuple[str, str], Any] = {}
         self._jobs: dict[str, Job] = {}
         self._seen: str | None = None
+        self._closed = False
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(300)
@@ -113,6 +114,7 @@ class InsightsView(QWidget):
         self.cards = [self.check_card, self.importance_card, self.map_card, self.ternary_card,
                       self.progress_card, self.trade_card]
         document.changed.connect(self.schedule)
+        document.problems_changed.connect(self.schedule)  # the first: once the window is up
         self._fill_choices()
 
     # ------------------------------------------------------------------ sections
@@ -283,14 +285,26 @@ class InsightsView(QWidget):
         return json.dumps([d[k] for k in ("variables", "mixtures", "constraints", "responses",
                                            "runs")], sort_keys=True, default=str)
 
+    @property
+    def busy(self) -> bool:
+        """Whether an update is due or running (the pictures may still change)."""
+        return bool(self._jobs) or self.timer.isActive()
+
     def schedule(self) -> None:
         """After an edit: update soon, unless nothing the model sees has changed."""
-        if self._fingerprint() != self._seen:
+        if not self._closed and self._fingerprint() != self._seen:
             self.status.setText("Updating…")
             self.timer.start()
 
-    def refresh(self) -> Job:
+    def shutdown(self) -> None:
+        """The study is closing: start nothing more (the window joins what runs)."""
+        self._closed = True
+        self.timer.stop()
+
+    def refresh(self) -> Job | None:
         """Cancel any running update and start a fresh one on a copy of the study."""
+        if self._closed:
+            return None
         self._seen = self._fingerprint()
         self._fill_choices()
         study = self.document.study.copy()
@@ -303,7 +317,9 @@ class InsightsView(QWidget):
 
         return self._run("update", work, self._show)
 
-    def _run(self, name: str, work: Any, done: Callable[[Any], None]) -> Job:
+    def _run(self, name: str, work: Any, done: Callable[[Any], None]) -> Job | None:
+        if self._closed:
+            return None
         if (old := self._jobs.get(name)) is not None:
             old.cancel()
         self.status.setText("Updating…")
@@ -437,6 +453,7 @@ class InsightsView(QWidget):
 
     def _show_stop(self, stop: Any) -> None:
         self.stop_words.setText(f"<b>Stop or go on?</b> {stop.message}")
+        self.margin_unit.setText(margin_unit(self.insights.models))
         self.margin.blockSignals(True)
         self.margin.setValue(float(stop.margin))
         self.margin.blockSignals(False)
@@ -540,3 +557,12 @@ def effect_curves(compute: Any, study: Any, models: Any,
                 curves[variable.name, name] = compute.effect_curve(study, variable.name, name,
                                                                    models=models)
     return curves
+
+
+def margin_unit(models: Any) -> str:
+    """What the stop margin is measured in: the unit of the one goal, else desirability."""
+    goals = models.objective.goals if models.objective is not None else []
+    if len(goals) == 1:
+        response = goals[0].response
+        return response.unit or f"(on the scale of {response.title})"
+    return "of overall desirability (0 to 1)"

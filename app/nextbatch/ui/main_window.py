@@ -160,6 +160,8 @@ class MainWindow(QMainWindow):
             return True
         if ask and not self._confirm_discard():
             return False
+        if self.view is not None:
+            self.view.insights.shutdown()  # no update may start once the jobs are joined
         self.jobs.shutdown()
         self.document.shutdown()
         if self._autosaver is not None:

@@ -146,6 +146,10 @@ class NextBatchPanel(QWidget):
         self.progress.setToolTip("Progress of the suggestion")
         self.status = QLabel("Press “Suggest recipes” to plan the next batch.")
         self.status.setWordWrap(True)
+        self.model_verdict = QLabel()
+        self.model_verdict.setWordWrap(True)
+        self.model_verdict.setToolTip("How well the model predicts runs it has not seen; "
+                                      "details on the Insights tab")
 
         controls = QWidget()
         form = QFormLayout()
@@ -163,6 +167,7 @@ class NextBatchPanel(QWidget):
         buttons.addWidget(self.suggest_button, 1)
         buttons.addWidget(self.cancel_button)
         left.addLayout(buttons)
+        left.addWidget(self.model_verdict)
         left.addWidget(self.progress)
         left.addWidget(self.status)
 
@@ -250,6 +255,10 @@ class NextBatchPanel(QWidget):
         self.status.setText("Working out the next batch…")
         self._update_buttons()
         return self.job
+
+    def show_model_verdict(self, text: str) -> None:
+        """The model check's verdict (from the Insights tab), shown beside the Suggest button."""
+        self.model_verdict.setText(text)
 
     def cancel(self) -> None:
         if self.job is not None:

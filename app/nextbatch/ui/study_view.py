@@ -1,4 +1,4 @@
-"""The open study: setup tabs, runs, next batch; and the sheet import/export jobs."""
+"""The open study: setup tabs, runs, next batch, insights; and the sheet import/export jobs."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from nextbatch.ui.constraints_panel import ConstraintsPanel
 from nextbatch.ui.dialogs import SHEET_FILTER, Ask
 from nextbatch.ui.document import StudyDocument
 from nextbatch.ui.errors import show_error
+from nextbatch.ui.insights_view import InsightsView
 from nextbatch.ui.next_batch_panel import NextBatchPanel
 from nextbatch.ui.runs_view import RunsPanel
 from nextbatch.ui.setup_panels import mixtures_panel, responses_panel, variables_panel
@@ -70,18 +71,22 @@ class StudyView(QTabWidget):
         self.next_batch = NextBatchPanel(document, jobs)
         self.next_batch.export_button.clicked.connect(lambda: self.export_sheet())
         self.next_batch.runs_added.connect(lambda _ids: self.setCurrentWidget(self.runs))
+        self.insights = InsightsView(document, jobs)
+        self.insights.checks_changed.connect(self.next_batch.show_model_verdict)
 
         self.addTab(setup, "What you change")
         self.addTab(rules_page, "Mixtures && rules")
         self.addTab(responses_page, "What you measure")
         self.addTab(self.runs, "Runs")
         self.addTab(self.next_batch, "Next batch")
+        self.addTab(self.insights, "Insights")
         for i, tip in enumerate((
                 "The ingredients and process settings you can change, with their ranges",
                 "Ingredients that add up to a total, and rules every recipe must follow",
                 "The results you measure and what you want of each",
                 "Every run so far: settings, results, notes",
-                "Plan the next batch of recipes")):
+                "Plan the next batch of recipes",
+                "What the model has learnt: what matters, the best recipe, when to stop")):
             self.setTabToolTip(i, tip)
         document.changed.connect(self._refresh_info)
 

@@ -278,7 +278,8 @@ def ternary(fitted: FittedModels, mixture: str, components: tuple[str, str, str]
     """The prediction over three components of `mixture`, only where recipes are allowed.
 
     The three move on a triangular lattice over the amounts they share at `at` (each at
-    least its lower bound); everything else stays as at `at`.
+    least its lower bound, and at least what the other two cannot hold); everything else
+    stays as at `at`.
     """
     study, space = fitted.study, fitted.space
     try:
@@ -302,8 +303,12 @@ def ternary(fitted: FittedModels, mixture: str, components: tuple[str, str, str]
     at = resolve_at(fitted, at)
     cols = [names.index(name) for name in parts]
     values = np.array([float(at[name]) for name in names])
-    lows = np.array([study.variable(name).bounds()[0] for name in parts])  # type: ignore[index]
-    room = values[cols].sum() - lows.sum()
+    bounds = np.array([study.variable(name).bounds() for name in parts], dtype=float)
+    share = values[cols].sum()
+    # Each component needs at least what the other two cannot hold: the lattice then spans
+    # the corner of the triangle the bounds leave, however small, not the whole triangle.
+    lows = np.maximum(bounds[:, 0], share - (bounds[:, 1].sum() - bounds[:, 1]))
+    room = share - lows.sum()
     steps = max(n, 1)
     lattice = np.array([(i, j, steps - i - j) for i in range(steps + 1)
                         for j in range(steps + 1 - i)], dtype=float) / steps

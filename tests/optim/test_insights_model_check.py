@@ -118,6 +118,7 @@ def test_typical_error_is_written_to_two_digits() -> None:
     assert error_text(4.41, "mm") == "4.4 mm"
     assert error_text(779.0, "cP") == "780 cP"
     assert error_text(0.136) == "0.14"
+    assert error_text(0.1, "mm") == "0.1 mm"
 
 
 def test_cli_check_model_prints_each_response(tmp_path: Path,

@@ -87,11 +87,14 @@ def _check(fitted: FittedModels, name: str, model: ResponseModel | None,
 
 
 def error_text(error: float, unit: str = "") -> str:
-    """A typical error to two significant digits, with its unit: `4.4 mm`, `780 cP`."""
+    """A small amount to two significant digits, with its unit: `4.4 mm`, `780 cP`, `0.1`."""
     if not (math.isfinite(error) and error > 0):
         return f"0 {unit}".strip()
     digits = 1 - math.floor(math.log10(error))
-    return f"{round(error, digits):.{max(0, digits)}f} {unit}".strip()
+    text = f"{round(error, digits):.{max(0, digits)}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} {unit}".strip()
 
 
 def _too_few(label: str, n: int) -> str:

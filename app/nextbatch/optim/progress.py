@@ -39,6 +39,7 @@ from nextbatch.optim.insights import (
     finite,
     title,
 )
+from nextbatch.optim.model_check import error_text
 from nextbatch.optim.objective import Objective
 
 N_POOL = 1024  # feasible candidates the stop advice chooses its batch from
@@ -266,14 +267,14 @@ def advise_stop(fitted: FittedModels, margin: float | None = None,
         draws = m.gp.from_latent(m.gp.posterior_latent_samples(X, N_DRAWS, rng))
         gain = goodness(r, draws) - goodness(r, best)  # type: ignore[arg-type]
         what = f"the best {title(study, r.name)}, {reasons.amount(best, None, r.unit)}"
-        by = reasons.amount(margin, None, r.unit)
+        by = error_text(margin, r.unit)
     else:
         measured = [d for d in run_desirabilities(study).values() if d is not None]
         best = max(measured) if measured else float(objective.best)
         margin = 0.01 if margin is None else float(margin)
         gain = _desirability_draws(objective, X, rng) - best
         what = f"the best overall desirability, {best:.2f}"
-        by = f"{margin:.2f}"
+        by = error_text(margin)
     probability = float(np.mean(np.any((gain >= margin) & ok, axis=1)))
     return StopAdvice(probability, margin, size,
                       f"There is {_chance(probability)} that another batch of {size} "

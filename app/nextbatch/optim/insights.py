@@ -233,7 +233,7 @@ class FittedModels:
         return self.objective is not None and self.n_measured >= self.needed
 
     def model(self, response: str) -> ResponseModel:
-        """The model of a response or of "desirability" (its first goal model), or an error."""
+        """The model of `response`, or a NextBatchError naming why there is none."""
         if response not in self.models:
             try:
                 r = self.study.response(response)

@@ -248,6 +248,10 @@ def advise_stop(fitted: FittedModels, margin: float | None = None,
         raise NextBatchError(f"margin: {margin!r} is not allowed; expected a number of 0 or "
                              "more, in the response's units")
     objective = fitted.objective
+    if objective is not None and objective.ranges and not objective.goals:
+        return StopAdvice(None, margin or 0.0, size,
+                          "Only required ranges are set (no response to raise, lower or aim "
+                          "at a target): you can stop once a run lands inside every range.")
     if objective is None or not objective.goals:
         return StopAdvice(None, margin or 0.0, size,
                           "No response with a goal (maximize, minimize or target) has results "
@@ -263,7 +267,8 @@ def advise_stop(fitted: FittedModels, margin: float | None = None,
         m = objective.goals[0]
         r = m.response
         best = max((float(v) for v in m.observed), key=lambda v: goodness(r, v))
-        margin = _default_margin(r, m.observed) if margin is None else float(margin)
+        margin = (_default_margin(r, m.observed, best, m.gp.log_transform_) if margin is None
+                  else float(margin))
         draws = m.gp.from_latent(m.gp.posterior_latent_samples(X, N_DRAWS, rng))
         gain = goodness(r, draws) - goodness(r, best)  # type: ignore[arg-type]
         what = f"the best {title(study, r.name)}, {reasons.amount(best, None, r.unit)}"
@@ -327,14 +332,19 @@ def _desirability_draws(objective: Objective, X: np.ndarray,
     return overall_desirability(parts, weights)
 
 
-def _default_margin(response: Response, observed: np.ndarray) -> float:
-    """1 % of the response's limits, else of the measured spread, else of the best value."""
+def _default_margin(response: Response, observed: np.ndarray, best: float,
+                    multiplicative: bool) -> float:
+    """1 % of the response's limits, else of the measured spread, else of the best value.
+
+    A response the model treats multiplicatively (log-modelled: values over decades) gets
+    1 % of the best value: 1 % of a spread of 5000 cP means nothing next to a best of 2 cP.
+    """
     if response.low is not None and response.high is not None and response.high > response.low:
         return 0.01 * (response.high - response.low)
     spread = float(np.ptp(observed)) if len(observed) > 1 else 0.0
-    if spread > 0:
+    if spread > 0 and not multiplicative:
         return 0.01 * spread
-    return 0.01 * float(np.max(np.abs(observed))) if len(observed) else 0.0
+    return 0.01 * abs(best)
 
 
 def _chance(p: float) -> str:

@@ -21,6 +21,7 @@ from nextbatch.optim.insights import (
     stop_advice,
     trade_off,
 )
+from nextbatch.optim.progress import MeanScore
 from nextbatch.optim.tradeoff import non_dominated
 from nextbatch.resources import example_names, example_path
 
@@ -101,6 +102,24 @@ def test_best_recipe_finds_the_optimum_of_a_smooth_response() -> None:
     measured = max(study.runs, key=lambda r: r.results["y"])
     assert best.measured_run_id == measured.id
     assert best.measured_results == measured.results
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_the_best_recipe_score_has_the_gradient_of_its_values(name: str) -> None:
+    study = load_study(example_path(name))
+    fitted = fit_models(study)
+    score = MeanScore(fitted.objective)
+    space = fitted.space
+    rng = np.random.default_rng(0)
+    Z = space.polytope.sample(6, rng)
+    X = space.to_model(Z, np.zeros((6, len(space.categorical)), dtype=int))
+    _, grad = score.score_grad(X)
+    step = 1e-6
+    for k in space.numeric_cols:
+        shifted = X.copy()
+        shifted[:, k] += step
+        numeric = (score.score(shifted) - score.score(X - (shifted - X))) / (2 * step)
+        assert grad[:, k] == pytest.approx(numeric, rel=1e-4, abs=1e-4)
 
 
 def test_a_run_outside_a_required_range_is_not_the_best() -> None:

@@ -169,9 +169,10 @@ class MeanScore:
             if grad is not None:
                 grad += d_mu[:, None] * dmu
         elif obj.goals:
-            value += self._log_desirability(X)
+            v, g = self._log_desirability(X)
+            value += v
             if grad is not None:
-                grad += _forward_difference(self._log_desirability, X)
+                grad += g
         for m in obj.ranges:
             lo = m.latent_limit(m.response.low, -np.inf)
             hi = m.latent_limit(m.response.high, np.inf)
@@ -189,14 +190,39 @@ class MeanScore:
                 grad += g
         return value, grad
 
-    def _log_desirability(self, X: np.ndarray) -> np.ndarray:
-        return np.log(np.maximum(self.objective.desirability(X), 1e-300))
+    def _log_desirability(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Log of `Objective.desirability` (of the medians) and its gradient along X.
+
+        The ramps are linear between the limits, so the gradient is the chain of each
+        ramp's slope, the output transform and the GP's mean gradient; it is zero where a
+        response is beyond its limits (the desirability is flat there).
+        """
+        from nextbatch.core.desirability import FLOOR
+
+        total = sum(float(m.response.importance or 1) for m in self.objective.goals)
+        value = np.zeros(len(X))
+        grad = np.zeros_like(X)
+        for m in self.objective.goals:
+            weight = float(m.response.importance or 1) / total
+            mu, _, dmu, _ = m.gp.predict_latent_grad(X)
+            y = m.gp.from_latent(mu)
+            dy = m.gp.transform_.scale * (y if m.gp.log_transform_ else 1.0)
+            lo, hi = limits(m.response, m.observed)
+            d = response_desirability(m.response, y, lo, hi)
+            slope = np.where((d > FLOOR) & (d < 1.0), _ramp_slope(m.response, y, lo, hi), 0.0)
+            value += weight * np.log(np.maximum(d, FLOOR))
+            grad += (weight * slope * dy / np.maximum(d, FLOOR))[:, None] * dmu
+        return value, grad
 
 
-def _forward_difference(fn, X: np.ndarray, step: float = 1e-6) -> np.ndarray:
-    m, d = X.shape
-    shifted = (X[:, None, :] + step * np.eye(d)[None, :, :]).reshape(m * d, d)
-    return (fn(shifted).reshape(m, d) - fn(X)[:, None]) / step
+def _ramp_slope(response: Response, y: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Slope of the linear ramps of `response_desirability`: d(desirability) / dy."""
+    if response.goal == "maximize":
+        return np.full_like(y, 1.0 / (hi - lo))
+    if response.goal == "minimize":
+        return np.full_like(y, -1.0 / (hi - lo))
+    t = response.target if response.target is not None else 0.5 * (lo + hi)
+    return np.where(y <= t, 1.0 / max(t - lo, 1e-12), -1.0 / max(hi - t, 1e-12))
 
 
 def find_best(fitted: FittedModels, seed: int = 0) -> BestRecipe:

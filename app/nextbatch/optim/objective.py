@@ -17,14 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import logsumexp
 
 from nextbatch.core.desirability import limits, overall_desirability, response_desirability
 from nextbatch.core.responses import Response
 from nextbatch.optim.acquisition import log_ei, log_expected_triangle, log_prob_between
-from nextbatch.optim.gp import GaussianProcess
+
+if TYPE_CHECKING:
+    from nextbatch.optim.gp import GaussianProcess
 
 N_SAMPLES = 128  # base samples of the desirability's Monte-Carlo EI
 _XI_SPAN = 0.4  # exploration 0 .. 1 moves the incumbent by -0.2 .. +0.2 latent sd
@@ -221,6 +223,8 @@ class Objective:
             parts[m.response.name] = response_desirability(m.response, m.gp.from_latent(z),
                                                            lo, hi)
             weights[m.response.name] = float(m.response.importance or 1)
+        from scipy.special import logsumexp
+
         d = overall_desirability(parts, weights)
         # Smoothed improvement (softplus with temperature TAU), averaged in log space: where
         # no sample improves, the score still says how close the samples come (qLogEI).

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from nextbatch.core import CancelledError, Run, Study
 from nextbatch.io.study_file import load_study
 from nextbatch.optim import suggest
+from nextbatch.optim.best import MeanScore
 from nextbatch.optim.insights import (
     analyze,
     best_recipe,
@@ -21,7 +22,6 @@ from nextbatch.optim.insights import (
     stop_advice,
     trade_off,
 )
-from nextbatch.optim.progress import MeanScore
 from nextbatch.optim.tradeoff import non_dominated
 from nextbatch.resources import example_names, example_path
 

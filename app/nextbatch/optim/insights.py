@@ -7,9 +7,9 @@ response fitted by the same `fit_gp` call, so that its model can be checked too.
 once per change and passes the result to every function below.
 
 The computations live in their own modules (`model_check`, `importance`, `effects`,
-`progress`); this module holds the results they return and a thin façade over them, imported
-lazily so that opening the window does not load them. Every number is in the response's own
-units; every sentence is in the lab's words.
+`progress`, `best`, `stop`, `tradeoff`); this module holds the results they return and a
+thin façade over them, imported lazily so that opening the window does not load them.
+Every number is in the response's own units; every sentence is in the lab's words.
 """
 
 from __future__ import annotations
@@ -417,8 +417,8 @@ def progress(study: Study) -> list[ProgressPoint]:
 
 
 def best_recipe(study: Study, models: FittedModels | None = None, seed: int = 0) -> BestRecipe:
-    """The best measured run and the model's best recipe (see `nextbatch.optim.progress`)."""
-    from nextbatch.optim.progress import find_best
+    """The best measured run and the model's best recipe (see `nextbatch.optim.best`)."""
+    from nextbatch.optim.best import find_best
 
     return find_best(ensure_models(study, models, seed), seed)
 
@@ -439,15 +439,15 @@ def confirmation_run(study: Study, best: BestRecipe) -> Run:
 
 def stop_advice(study: Study, models: FittedModels | None = None, margin: float | None = None,
                 batch_size: int | None = None, seed: int = 0) -> StopAdvice:
-    """Whether another batch is likely to pay off (see `nextbatch.optim.progress`)."""
-    from nextbatch.optim.progress import advise_stop
+    """Whether another batch is likely to pay off (see `nextbatch.optim.stop`)."""
+    from nextbatch.optim.stop import advise_stop
 
     return advise_stop(ensure_models(study, models, seed), margin, batch_size, seed)
 
 
 def trade_off(study: Study, response_a: str, response_b: str,
               models: FittedModels | None = None, seed: int = 0) -> TradeOff:
-    """Measured and predicted Pareto fronts of two responses (see `nextbatch.optim.progress`)."""
+    """Measured and predicted Pareto fronts of two responses (see `nextbatch.optim.tradeoff`)."""
     from nextbatch.optim.tradeoff import fronts
 
     return fronts(ensure_models(study, models, seed), response_a, response_b, seed)
@@ -462,9 +462,11 @@ def analyze(study: Study, *, seed: int = 0, progress: Progress | None = None,
     """
     from threadpoolctl import threadpool_limits
 
+    from nextbatch.optim.best import find_best
     from nextbatch.optim.importance import all_importances
     from nextbatch.optim.model_check import check_models
-    from nextbatch.optim.progress import advise_stop, find_best, progress_points
+    from nextbatch.optim.progress import progress_points
+    from nextbatch.optim.stop import advise_stop
 
     def step(fraction: float, message: str) -> None:
         if cancel is not None and cancel():

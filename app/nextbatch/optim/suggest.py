@@ -7,8 +7,9 @@ member (`search`), each time pretending the chosen recipe was measured at its pr
 before the first member. With too few results the batch is space-filling (`design`).
 
 How many results are "enough": max(2, ⌈d / 2⌉ + 1) measured runs for d free variables — a GP
-can rank recipes from a handful of points, and a longer initial design wastes runs that
-Bayesian optimization would spend better (BayBE and Ax start modelling after one batch too).
+with dimension-scaled priors can rank recipes from a handful of points, and a longer initial
+design spends runs that the model would place better (measured on the shared benchmark: the
+first space-filling batch plus model-guided ones reach a low regret soonest).
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ class Suggestion:
     """One recipe of the batch, with what the model expects of it and why it was chosen.
 
     `predicted` maps each modelled response to (mean, sd) in its own units (empty for
-    space-filling recipes); `strategy` is "space-filling", "explore" or "exploit".
+    space-filling recipes); `desirability` is the overall desirability of the predicted
+    values (None without a model); `acquisition` is the log-scale score the search maximized
+    (log expected improvement plus the log probabilities of range goals and of success);
+    `strategy` is "space-filling", "explore" or "exploit".
     """
 
     settings: dict[str, Value]
@@ -67,6 +71,13 @@ def suggest(study: Study, batch_size: int | None = None, seed: int = 0, *,
             fixed: dict[str, Any] | None = None, exploration: float = 0.5,
             progress: Progress | None = None, cancel: Cancel | None = None) -> list[Suggestion]:
     """The next batch of recipes for `study`; a pure function of its arguments.
+
+    `fixed` holds variables at given values for this batch only; `exploration` from 0 to 1
+    shifts the incumbent that improvement is measured against (0.5: plain expected
+    improvement; towards 1 only clear gains over the best count, which favours uncertain
+    recipes; towards 0 small sure gains count, which favours the known best region).
+    `progress(fraction, message)` is called with fractions rising to 1; `cancel()` is
+    polled between batch members and between local optimizations.
 
     Raises StudyError when the study has errors, InfeasibleError when no recipe satisfies
     the rules, CancelledError when `cancel()` turns true, NextBatchError for bad arguments.

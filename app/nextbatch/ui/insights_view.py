@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -36,7 +37,7 @@ DESIRABILITY = "desirability"
 VERDICT_WORDS = {"good": "predicts well", "rough": "predicts roughly", "not yet": "cannot "
                  "predict yet"}
 VERDICT_COLORS = {"good": "#2e8b57", "rough": "#c77c00", "not yet": "#b03030"}
-EFFECT_COLUMNS = 3
+EFFECT_COLUMNS = 4
 
 
 def verdict_line(study: Any, checks: dict[str, Any]) -> str:
@@ -98,14 +99,14 @@ class InsightsView(QWidget):
         content = QWidget()
         column = QVBoxLayout(content)
         column.addWidget(self.status)
-        column.addWidget(self._build_check())
-        column.addWidget(self._build_importance())
-        column.addWidget(self._build_effects())
-        column.addWidget(self._build_map())
-        column.addWidget(self._build_ternary())
-        column.addWidget(self._build_progress())
-        column.addWidget(self._build_best())
-        column.addWidget(self._build_trade_off())
+        for row in ((self._build_check(), self._build_importance()), (self._build_effects(),),
+                    (self._build_map(), self._build_ternary()),
+                    (self._build_progress(), self._build_trade_off()),
+                    (self._build_best(), self._build_stop())):
+            pair = QHBoxLayout()
+            for box in row:
+                pair.addWidget(box, 1)
+            column.addLayout(pair)
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(content)
@@ -178,7 +179,6 @@ class InsightsView(QWidget):
         for combo in (*self.ternary_parts, self.ternary_response):
             combo.currentIndexChanged.connect(lambda _i: self.start_detail("ternary"))
         self.ternary_card = plots.PlotCard("Mixture triangle")
-        self.ternary_card.widget.setMinimumHeight(360)
         layout.addLayout(self._row("Mixture", self.ternary_mixture, "ingredients",
                                    *self.ternary_parts, "result", self.ternary_response))
         layout.addWidget(self.ternary_card)
@@ -194,16 +194,22 @@ class InsightsView(QWidget):
         return box
 
     def _build_best(self) -> QGroupBox:
-        box, layout = _section("Best recipe and when to stop",
+        box, layout = _section("Best recipe",
                                "The best run so far and the model's best guess")
         self.best_table = QTableWidget()
         self.best_table.setToolTip("The best run measured so far beside the recipe the model "
                                    "expects to be best, with the range it most likely lies in")
-        self.best_table.setMinimumHeight(260)
         self.confirm_button = QPushButton("Add a confirmation run")
         self.confirm_button.setToolTip("Plan the model's best recipe as a run, to check it at "
                                        "the bench")
         self.confirm_button.clicked.connect(self.add_confirmation_run)
+        layout.addWidget(self.best_table)
+        layout.addLayout(self._row("", self.confirm_button))
+        return box
+
+    def _build_stop(self) -> QGroupBox:
+        box, layout = _section("Stop or go on?",
+                               "How likely another batch beats the best recipe so far")
         self.stop_words = QLabel()
         self.stop_words.setWordWrap(True)
         self.margin = QDoubleSpinBox()
@@ -213,11 +219,10 @@ class InsightsView(QWidget):
                                "in the result's own unit")
         self.margin.editingFinished.connect(lambda: self.start_detail("stop"))
         self.margin_unit = QLabel()
-        layout.addWidget(self.best_table)
-        layout.addLayout(self._row("", self.confirm_button))
         layout.addWidget(self.stop_words)
         layout.addLayout(self._row("Worth another batch if it beats the best by",
                                    self.margin, self.margin_unit))
+        layout.addStretch(1)
         return box
 
     def _build_trade_off(self) -> QGroupBox:
@@ -399,6 +404,7 @@ class InsightsView(QWidget):
             card = plots.PlotCard(variable.title)
             card.caption.hide()
             card.widget.setMinimumSize(260, 200)
+            card.widget.setMaximumHeight(240)
             plots.draw_effect(card.plot, self.curves[variable.name, name], variable, response)
             self.effect_grid.addWidget(card, i // EFFECT_COLUMNS, i % EFFECT_COLUMNS)
             self.effect_cards[variable.name] = card
@@ -425,14 +431,18 @@ class InsightsView(QWidget):
 
     def _show_best(self) -> None:
         best, study, table = self.insights.best, self.document.study, self.best_table
-        rows = [(v.header, best.measured_settings.get(v.name), best.predicted_settings.get(
-            v.name), "") for v in study.variables]
+        from nextbatch.io.runsheet import rounded
+
+        rows = [(v.header, rounded(v, best.measured_settings.get(v.name, "")),
+                 rounded(v, best.predicted_settings.get(v.name, "")), "")
+                for v in study.variables]
         for r in study.responses:
             interval = best.interval.get(r.name)
             span = (f"{plots.number(interval[0])} to {plots.number(interval[1], r.unit)}"
                     if interval else "")
             mean = best.predicted.get(r.name)
-            rows.append((r.header, best.measured_results.get(r.name),
+            measured = best.measured_results.get(r.name)
+            rows.append((r.header, "" if measured is None else f"{measured:.6g}",
                          mean[0] if isinstance(mean, tuple) else mean, span))
         table.clear()
         table.setRowCount(len(rows))
@@ -447,12 +457,17 @@ class InsightsView(QWidget):
                 item = QTableWidgetItem(text)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 table.setItem(i, j, item)
-        table.resizeColumnsToContents()
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.resizeRowsToContents()
+        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+                             + sum(table.rowHeight(i) for i in range(table.rowCount())) + 2)
         self.confirm_button.setEnabled(bool(best.predicted_settings))
         self._show_stop(self.insights.stop)
 
     def _show_stop(self, stop: Any) -> None:
-        self.stop_words.setText(f"<b>Stop or go on?</b> {stop.message}")
+        self.stop_words.setText(stop.message)
         self.margin_unit.setText(margin_unit(self.insights.models))
         self.margin.blockSignals(True)
         self.margin.setValue(float(stop.margin))

@@ -45,11 +45,12 @@ def measure(study: Any, name: str) -> Any:
     return Overall() if name == "desirability" else study.response(name)
 
 
-def number(value: float, unit: str = "") -> str:
-    """A measured or predicted value with 3 significant digits and its unit."""
+def number(value: float | None, unit: str = "") -> str:
+    """A value with about 3 significant digits, never in e-notation, and its unit."""
     if value is None or not math.isfinite(value):
         return "–"
-    text = f"{value:.3g}" if abs(value) < 1e5 else f"{value:.0f}"
+    magnitude = math.floor(math.log10(abs(value))) if value else 0
+    text = f"{value:.{min(6, max(0, 2 - magnitude))}f}"
     return f"{text} {unit}".strip()
 
 
@@ -61,7 +62,7 @@ def new_plot_widget() -> pg.PlotWidget:
         axis = item.getAxis(name)
         axis.setPen(pg.mkPen(INK))
         axis.setTextPen(pg.mkPen(INK))
-    item.showGrid(x=True, y=True, alpha=0.15)
+    item.showGrid(x=True, y=True, alpha=0.1)
     item.setMenuEnabled(False)
     return widget
 
@@ -75,7 +76,7 @@ class PlotCard(QFrame):
         self.title = QLabel(f"<b>{title}</b>")
         self.title_text = title
         self.widget = new_plot_widget()
-        self.widget.setMinimumSize(320, 240)
+        self.widget.setMinimumSize(320, 280)
         self.plot = self.widget.getPlotItem()
         self.caption = QLabel(caption)
         self.caption.setWordWrap(True)
@@ -146,18 +147,28 @@ def export_svg(plot: pg.PlotItem, path: Path) -> Path:
     return path
 
 
-def render_image(widget: pg.PlotWidget, width: int, height: int) -> QImage:
-    """The plot as a picture of `width` × `height` pixels, without showing it (the report)."""
+def render_image(widget: pg.PlotWidget, width: int, height: int, density: float = 2.5) -> QImage:
+    """The plot as a `width` × `height` picture, without showing it (the report).
+
+    Sizes are logical pixels, as on screen; `density` times as many pixels are drawn, text
+    and lines scaled with them, so that the picture stays sharp when printed.
+    """
+    import pyqtgraph.exporters
+
     widget.resize(width, height)
-    return widget.grab().toImage()
+    widget.grab()  # delivers the pending resize: the plot lays itself out at this size
+    exporter = pyqtgraph.exporters.ImageExporter(widget.getPlotItem())
+    exporter.parameters()["width"] = round(width * density)
+    return exporter.export(toBytes=True)
 
 
 # ------------------------------------------------------------------------ run points
 def run_points(plot: pg.PlotItem, x: Sequence[float], y: Sequence[float],
-               tips: Sequence[str], color: str = BLUE, size: int = 10) -> pg.ScatterPlotItem:
+               tips: Sequence[str], color: str = BLUE, size: int = 10,
+               edge: str = "w") -> pg.ScatterPlotItem:
     """Dots that stand for runs: hovering one shows its tip (run ID and values)."""
     item = pg.ScatterPlotItem(x=list(x), y=list(y), data=list(tips), size=size,
-                              brush=pg.mkBrush(color), pen=pg.mkPen("w", width=1),
+                              brush=pg.mkBrush(color), pen=pg.mkPen(edge, width=1),
                               hoverable=True, hoverBrush=pg.mkBrush(ORANGE), hoverSize=size + 4,
                               tip=lambda x, y, data: str(data))
     plot.addItem(item)
@@ -173,6 +184,10 @@ def measured_pairs(study: Any, a: str, b: str) -> list[tuple[str, float, float]]
         if isinstance(x, int | float) and isinstance(y, int | float):
             out.append((run.id, float(x), float(y)))
     return out
+
+
+def _shorten(text: str, room: int) -> str:
+    return text if len(text) <= room else text[:room - 1] + "…"
 
 
 def _labels(plot: pg.PlotItem, bottom: str, left: str) -> None:
@@ -227,9 +242,11 @@ def draw_importance(plot: pg.PlotItem, items: Sequence[Any], titles: dict[str, s
     plot.addItem(pg.ErrorBarItem(x=share, y=y, left=np.maximum(share - low, 0),
                                  right=np.maximum(high - share, 0), beam=0.25,
                                  pen=pg.mkPen(INK, width=1.5)))
-    plot.getAxis("left").setTicks([[(float(i), titles.get(item.variable, item.variable))
-                                    for i, item in enumerate(ordered)]])
-    _labels(plot, "Share of the change in the result [%]", "")
+    names = [titles.get(item.variable, item.variable) for item in ordered]
+    left = plot.getAxis("left")
+    left.setTicks([list(enumerate(names))])
+    left.setWidth(min(220, 10 + 7 * max((len(n) for n in names), default=4)))
+    _labels(plot, "Share of the change [%]", "")
     plot.setXRange(0, max(100.0, float(high.max()) if len(high) else 100.0) * 1.02, padding=0)
     plot.setYRange(-0.6, len(ordered) - 0.4, padding=0)
 
@@ -250,8 +267,9 @@ def draw_effect(plot: pg.PlotItem, curve: Any, variable: Any, response: Any) -> 
         plot.addItem(pg.ErrorBarItem(x=positions, y=mean, top=high - mean, bottom=mean - low,
                                      beam=0.2, pen=pg.mkPen(BLUE, width=2)))
         plot.plot(positions, mean, pen=None, symbol="o", symbolBrush=BLUE, symbolPen="w")
-        plot.getAxis("bottom").setTicks([[(float(i), str(v)) for i, v in enumerate(x)]])
-        plot.setXRange(-0.5, len(x) - 0.5, padding=0)
+        room = max(5, 24 // max(len(x), 1))  # characters per level that fit side by side
+        plot.getAxis("bottom").setTicks([[(float(i), _shorten(str(v), room))
+                                          for i, v in enumerate(x)]])
         value = curve.at.get(variable.name)
         at = list(x).index(value) if value in list(x) else None
     else:
@@ -265,6 +283,8 @@ def draw_effect(plot: pg.PlotItem, curve: Any, variable: Any, response: Any) -> 
     if at is not None:
         plot.addItem(pg.InfiniteLine(at, angle=90,
                                      pen=pg.mkPen(ORANGE, width=1.5, style=Qt.PenStyle.DashLine)))
+    if variable.kind == "categorical":
+        plot.setXRange(-0.6, len(x) - 0.4, padding=0)
     _labels(plot, variable.header, response.header)
 
 
@@ -294,22 +314,27 @@ def draw_map(plot: pg.PlotItem, emap: Any, var_x: Any, var_y: Any, response: Any
         bar.setImageItem(image, insert_in=plot)
     if runs:
         run_points(plot, [r[1] for r in runs], [r[2] for r in runs], [r[0] for r in runs],
-                   color="white", size=8)
+                   color="white", size=8, edge=INK)
     _labels(plot, var_x.header, var_y.header)
     plot.setRange(xRange=(x[0], x[-1]), yRange=(y[0], y[-1]), padding=0.02)
 
 
 def ternary_caption(response_title: str) -> str:
     """How to read the mixture triangle."""
-    return (f"Each corner is one ingredient at its most, the other two at their least; colour is "
-            f"the predicted {response_title}, other ingredients at the best recipe. Only "
-            "recipes that follow every rule are coloured.")
+    return (f"Each corner holds the most of one ingredient that the rules allow, with the other "
+            f"two at their least; colour is the predicted {response_title}, other ingredients "
+            "at the best recipe. Only recipes that follow every rule are coloured.")
 
 
 def ternary_xy(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Triangle coordinates of 3-part compositions: corner 1 left, 2 right, 3 on top."""
+    """Triangle coordinates of 3-part recipes: corner 1 left, 2 right, 3 on top.
+
+    Each part is measured from its smallest amount among `points` (L-pseudo-components), so
+    that the recipes within reach fill the triangle instead of a corner of it.
+    """
     p = np.asarray(points, dtype=float)
-    share = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+    shifted = p - p.min(axis=0)
+    share = shifted / np.maximum(shifted.sum(axis=1, keepdims=True), 1e-12)
     return share[:, 1] + 0.5 * share[:, 2], share[:, 2] * math.sqrt(3) / 2
 
 
@@ -326,7 +351,7 @@ def draw_ternary(plot: pg.PlotItem, tmap: Any, components: Sequence[Any],
         lo, hi = float(mean.min()), float(mean.max())
         scaled = (mean - lo) / (hi - lo) if hi > lo else np.full_like(mean, 0.5)
         colors = cmap.map(scaled, mode="qcolor")
-        plot.addItem(pg.ScatterPlotItem(x=tx, y=ty, size=7, pen=None,
+        plot.addItem(pg.ScatterPlotItem(x=tx, y=ty, size=9, pen=None,
                                         brush=[pg.mkBrush(c) for c in colors]))
         bar = pg.ColorBarItem(values=(lo, hi if hi > lo else lo + 1), colorMap=cmap,
                               interactive=False, label=response.header)
@@ -340,7 +365,7 @@ def draw_ternary(plot: pg.PlotItem, tmap: Any, components: Sequence[Any],
     plot.hideAxis("bottom")
     plot.showGrid(x=False, y=False)
     plot.setAspectLocked(True)
-    plot.setRange(xRange=(-0.15, 1.15), yRange=(-0.08, h + 0.1), padding=0)
+    plot.setRange(xRange=(-0.3, 1.3), yRange=(-0.1, h + 0.1), padding=0)
 
 
 def progress_caption(what: str) -> str:

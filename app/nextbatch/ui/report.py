@@ -15,18 +15,28 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMarginsF, QUrl
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
 
 import nextbatch
 from nextbatch.core.responses import GOAL_WORDS
 from nextbatch.core.study import Study
 from nextbatch.ui import plots
 
-PICTURE = (900, 560)  # pixels of one picture, shown ~half a page wide
-SMALL_PICTURE = (600, 400)
+DPI = 96  # layout units of the document: CSS pixels, as on screen
+THIRD = (330, 235)  # logical size of a picture three to a row of the page
+QUARTER = (245, 190)  # ... four to a row
 STYLE = """
-body { font-family: sans-serif; font-size: 9pt; color: #222; }
+body { font-family: sans-serif; font-size: 10pt; color: #222; }
+table.runs { font-size: 8pt; }
 h1 { font-size: 20pt; } h2 { font-size: 14pt; color: #1f5fa8; } h3 { font-size: 11pt; }
 table.data { border-collapse: collapse; }
 table.data th { background: #e8eef6; text-align: left; padding: 3px; }
@@ -74,32 +84,61 @@ def write_report(study: Study, path: Path, *, insights: Any = None, seed: int = 
     body = "".join(part() for part in (parts.definition, parts.runs, parts.model_check,
                                        parts.what_matters, parts.effects, parts.progress,
                                        parts.best, parts.next_batch))
-    doc = QTextDocument()
-    doc.setDefaultStyleSheet(STYLE)
-    for name, image in parts.images.items():
-        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
-    doc.setHtml(f"<html><body>{body}</body></html>")
     say(0.9, "Writing the PDF…")
     writer = QPdfWriter(str(path))
     writer.setTitle(study.name)
     writer.setCreator(f"NextBatch {nextbatch.__version__}")
+    writer.setResolution(DPI)
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
                                      QPageLayout.Orientation.Landscape,
-                                     QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter))
-    doc.print_(writer)
+                                     QMarginsF(12, 10, 12, 10), QPageLayout.Unit.Millimeter))
+    doc = QTextDocument()
+    doc.documentLayout().setPaintDevice(writer)
+    doc.setDocumentMargin(0)
+    doc.setDefaultStyleSheet(STYLE)
+    for name, image in parts.images.items():
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
+    doc.setHtml(f"<html><body>{body}</body></html>")
+    pages = _print(doc, writer, study.name)
     del writer  # the file is complete once the writer is gone
-    return page_count(path)
+    return pages
+
+
+def _print(doc: QTextDocument, writer: QPdfWriter, name: str) -> int:
+    """Lay `doc` out on the writer's pages, each with a footer; the number of pages."""
+    area = writer.pageLayout().paintRectPixels(DPI)
+    footer = 28
+    page = QSizeF(area.width(), area.height() - footer)
+    doc.setPageSize(page)
+    count = doc.pageCount()
+    painter = QPainter(writer)
+    try:
+        painter.setFont(QFont(painter.font().family(), 8))
+        for i in range(count):
+            if i:
+                writer.newPage()
+            painter.save()
+            painter.translate(0, -i * page.height())
+            doc.drawContents(painter, QRectF(0, i * page.height(), page.width(), page.height()))
+            painter.restore()
+            painter.setPen(QColor("#555555"))
+            painter.drawText(QRectF(0, page.height() + 8, page.width(), footer - 8),
+                             Qt.AlignmentFlag.AlignRight,
+                             f"{name} · NextBatch report · page {i + 1} of {count}")
+    finally:
+        painter.end()
+    return count
 
 
 def _e(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]], css: str = "data") -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>"
                    for row in rows)
-    return (f"<table class='data' border='1' cellspacing='0' width='100%'><tr>{head}</tr>"
+    return (f"<table class='{css}' border='1' cellspacing='0' width='100%'><tr>{head}</tr>"
             f"{body}</table>")
 
 
@@ -109,6 +148,11 @@ def _page(title: str, inner: str) -> str:
 
 def _value(value: object) -> str:
     return plots.number(value) if isinstance(value, float) else _e(value)
+
+
+def _plain(value: float | None) -> str:
+    """A number as it was typed in (a measured result, a bound): 53, 4600, 9.27."""
+    return "" if value is None else f"{value:.6g}"
 
 
 class _Report:
@@ -122,15 +166,15 @@ class _Report:
         self.optimized = [r for r in study.responses if r.is_optimized]
 
     def picture(self, name: str, draw: Callable[[Any], None],
-                size: tuple[int, int] = PICTURE, shown: int = 440) -> str:
-        """Draw a plot offscreen; the <img> that shows it `shown` pixels wide."""
+                size: tuple[int, int] = THIRD) -> str:
+        """Draw a plot offscreen at `size` (as it will show); the <img> that shows it."""
         widget = plots.new_plot_widget()
         try:
             draw(widget.getPlotItem())
             self.images[f"plot:{name}"] = plots.render_image(widget, *size)
         finally:
             widget.deleteLater()
-        return f"<img src='plot:{name}' width='{shown}'>"
+        return f"<img src='plot:{name}' width='{size[0]}' height='{size[1]}'>"
 
     @staticmethod
     def grid(cells: Sequence[str], columns: int) -> str:
@@ -160,7 +204,7 @@ class _Report:
                 amount = (f"; weighed out for {plots.number(m.batch_amount, m.batch_unit)}"
                           if m.batch_amount else "")
                 out.append(f"<li><b>{_e(m.title)}</b>: {_e(names)} add up to "
-                           f"{_e(plots.number(float(m.total)))}{_e(amount)}</li>")
+                           f"{_e(_plain(m.total))}{_e(amount)}</li>")
             out.append("</ul>")
         if s.constraints:
             out.append("<h2>Rules every recipe follows</h2><ul>")
@@ -169,7 +213,7 @@ class _Report:
         out.append("<h2>What you measure</h2>")
         out.append(_table(["Result", "Unit", "Goal", "Limits", "Importance"],
                           [[r.title, r.unit, _goal(r), _limits(r),
-                            plots.number(float(r.importance)) if r.is_optimized else ""]
+                            _plain(r.importance) if r.is_optimized else ""]
                            for r in s.responses]))
         return "".join(out)
 
@@ -181,9 +225,9 @@ class _Report:
                   *(r.header for r in s.responses)]
         rows = [[run.id, run.batch, run.status,
                  *(rounded(v, run.effective_settings().get(v.name, "")) for v in s.variables),
-                 *(_value(run.results.get(r.name)) for r in s.responses)] for run in s.runs]
+                 *(_plain(run.results.get(r.name)) for r in s.responses)] for run in s.runs]
         return _page("Runs", "<p>Every run so far; settings are what was really used.</p>"
-                     + _table(header, rows))
+                     + _table(header, rows, "data runs"))
 
     def model_check(self) -> str:
         s, checks = self.study, self.insights.checks
@@ -191,7 +235,7 @@ class _Report:
                  plots.number(c.typical_error, s.response(name).unit), c.advice]
                 for name, c in checks.items()]
         cells = [self.picture(f"check-{name}", lambda p, c=c, name=name: plots.draw_model_check(
-            p, c, s.response(name)), SMALL_PICTURE, 300) + f"<br><b>{_e(s.response(name).title)}"
+            p, c, s.response(name)), THIRD) + f"<br><b>{_e(s.response(name).title)}"
                  "</b>" for name, c in checks.items()]
         return _page("Can the model be trusted yet?",
                      "<p>Each run is predicted by a model that has not seen it. The score says "
@@ -207,7 +251,7 @@ class _Report:
             title = ("All results together" if name == "desirability"
                      else self.study.response(name).title)
             cells.append(self.picture(f"importance-{name}", lambda p, i=items: (
-                plots.draw_importance(p, i, titles)), SMALL_PICTURE, 320)
+                plots.draw_importance(p, i, titles)), THIRD)
                 + f"<br><b>{_e(title)}</b>")
         return _page("What matters", self.grid(cells, 3)
                      + f"<p class='caption'>{_e(plots.IMPORTANCE_CAPTION)}</p>")
@@ -225,7 +269,7 @@ class _Report:
                 cells.append(self.picture(
                     f"effect-{response.name}-{v.name}",
                     lambda p, c=curve, v=v, r=response: plots.draw_effect(p, c, v, r),
-                    SMALL_PICTURE, 240))
+                    QUARTER))
             out.append(_page(f"Effects on {response.title}", self.grid(cells, 4)
                              + f"<p class='caption'>{_e(plots.effect_caption(response.title))}"
                              "</p>"))
@@ -237,29 +281,32 @@ class _Report:
             return _page("Progress", "<p>No measured batch yet.</p>")
         series = [("All results together", "overall desirability",
                    [p.best_desirability for p in points], "Overall desirability (0–1)")]
+        tracked = [r for r in self.optimized if any(r.name in p.best for p in points)]
         series += [(r.title, r.title, [p.best.get(r.name, float("nan")) for p in points],
-                    r.header) for r in self.optimized]
+                    r.header) for r in tracked]
         cells = [self.picture(f"progress-{i}", lambda p, v=values, label=label:
                               plots.draw_progress(p, [q.batch for q in points], v, label,
-                                                  [""] * len(points)), SMALL_PICTURE, 320)
+                                                  [""] * len(points)), THIRD)
                  + f"<br><b>{_e(title)}</b>" for i, (title, _what, values, label)
                  in enumerate(series)]
         rows = [[p.batch, p.n_runs, plots.number(p.best_desirability),
                  *(plots.number(p.best.get(r.name, float("nan")), r.unit)
-                   for r in self.optimized)] for p in points]
+                   for r in tracked)] for p in points]
         return _page("Progress", self.grid(cells, 3)
                      + f"<p class='caption'>{_e(plots.progress_caption('result'))}</p>"
                      + _table(["After batch", "Runs", "Best overall desirability",
-                               *(f"Best {r.title}" for r in self.optimized)], rows))
+                               *(f"Best {r.title}" for r in tracked)], rows))
 
     def best(self) -> str:
         best, s = self.insights.best, self.study
-        rows = [[v.header, _value(best.measured_settings.get(v.name)),
-                 _value(best.predicted_settings.get(v.name)), ""] for v in s.variables]
+        from nextbatch.io.runsheet import rounded
+
+        rows = [[v.header, rounded(v, best.measured_settings.get(v.name, "")),
+                 rounded(v, best.predicted_settings.get(v.name, "")), ""] for v in s.variables]
         for r in s.responses:
             interval = best.interval.get(r.name)
             mean = best.predicted.get(r.name)
-            rows.append([r.header, _value(best.measured_results.get(r.name)),
+            rows.append([r.header, _plain(best.measured_results.get(r.name)),
                          _value(mean[0] if isinstance(mean, tuple) else mean),
                          f"{plots.number(interval[0])} to {plots.number(interval[1], r.unit)}"
                          if interval else ""])
@@ -270,8 +317,7 @@ class _Report:
             a, b = self.optimized[:2]
             trade = self.compute.trade_off(s, a.name, b.name, models=self.insights.models)
             inner += "<h3>Trade-off</h3>" + self.picture(
-                "trade-off", lambda p: plots.draw_trade_off(p, trade, a, b, plots.measured_pairs(
-                    s, a.name, b.name)), SMALL_PICTURE, 360)
+                "trade-off", lambda p: plots.draw_trade_off(p, trade, a, b), THIRD)
             inner += f"<p class='caption'>{_e(plots.TRADE_OFF_CAPTION)}</p>"
         return _page("Best recipe", inner)
 
@@ -288,20 +334,21 @@ class _Report:
                  *(_predicted(run.predicted.get(r.name), r.unit) for r in s.responses)]
                 for run in planned]
         return _page("The next batch", f"<p>{len(planned)} planned runs, with what the model "
-                     "expected of each when it was suggested.</p>" + _table(header, rows))
+                     "expected of each when it was suggested.</p>"
+                     + _table(header, rows, "data runs"))
 
 
 def _allowed(v: Any) -> str:
     if v.kind == "categorical":
         return ", ".join(v.levels)
     if v.kind == "discrete":
-        return ", ".join(plots.number(float(x)) for x in sorted(v.values))
+        return ", ".join(_plain(x) for x in sorted(v.values))
     bounds = v.bounds()
     if bounds is None:
         return ""
-    text = f"{plots.number(bounds[0])} to {plots.number(bounds[1])}"
+    text = f"{_plain(bounds[0])} to {_plain(bounds[1])}"
     if v.kind == "integer" and v.integer_step != 1:
-        text += f" in steps of {plots.number(float(v.integer_step))}"
+        text += f" in steps of {_plain(v.integer_step)}"
     return text
 
 
@@ -320,15 +367,15 @@ def _notes(v: Any) -> str:
 
 def _goal(r: Any) -> str:
     words = GOAL_WORDS.get(r.goal, r.goal)
-    return f"{words}: {plots.number(r.target, r.unit)}" if r.goal == "target" else words
+    return f"{words}: {_plain(r.target)} {r.unit}".strip() if r.goal == "target" else words
 
 
 def _limits(r: Any) -> str:
-    lo, hi = r.low, r.high
-    if lo is None and hi is None:
+    if r.low is None and r.high is None:
         return ""
-    return f"{plots.number(lo) if lo is not None else '…'} to " \
-           f"{plots.number(hi, r.unit) if hi is not None else '…'}"
+    low = "…" if r.low is None else _plain(r.low)
+    high = "…" if r.high is None else _plain(r.high)
+    return f"{low} to {high} {r.unit}".strip()
 
 
 def _predicted(value: tuple[float, float] | None, unit: str) -> str:

@@ -75,6 +75,18 @@ def test_ternary_points_and_mixture_curves_never_leave_the_rules(d: dict[str, An
         for recipe, x in zip(curve.recipes, curve.x, strict=True):
             assert study.check_recipe(recipe) == []
             assert recipe[name] == pytest.approx(x)
+    # The map moves a and b; the other components share the rest in their proportions at
+    # `at`: a cell is marked feasible exactly when that recipe passes every rule.
+    emap = effect_map(study, "a", "b", "y", fitted, n=8)
+    others = [v.name for v in study.variables if v.mixture and v.name not in ("a", "b")]
+    held = sum(emap.at[name] for name in others)
+    for iy, b in enumerate(emap.y):
+        for ix, a in enumerate(emap.x):
+            rest = 100 - a - b
+            recipe = {**emap.at, "a": a, "b": b,
+                      **{name: emap.at[name] * rest / held for name in others}}
+            allowed = not [p for p in study.check_recipe(recipe) if p.amount > 1e-7]
+            assert bool(emap.feasible[iy, ix]) == allowed
 
 
 def box(d: int, **extra: Any) -> dict[str, Any]:

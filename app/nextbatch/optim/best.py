@@ -10,6 +10,7 @@ the recipe to confirm, not the one to learn from.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -109,8 +110,12 @@ def _ramp_slope(response: Response, y: np.ndarray, lo: float, hi: float) -> np.n
     return np.where(y <= t, 1.0 / max(t - lo, 1e-12), -1.0 / max(hi - t, 1e-12))
 
 
-def find_best(fitted: FittedModels, seed: int = 0) -> BestRecipe:
-    """The best measured run and the model's best allowed recipe with its predictions."""
+def find_best(fitted: FittedModels, seed: int = 0,
+              cancel: Callable[[], bool] | None = None) -> BestRecipe:
+    """The best measured run and the model's best allowed recipe with its predictions.
+
+    `cancel()` is polled between local optimizations (CancelledError when it turns true).
+    """
     from nextbatch.optim.search import Searcher
 
     study = fitted.study
@@ -124,7 +129,7 @@ def find_best(fitted: FittedModels, seed: int = 0) -> BestRecipe:
                           "recipe.")
     score = MeanScore(fitted.objective)
     searcher = Searcher(fitted.space, lambda s: not study.check_recipe(s),
-                        np.random.default_rng(seed), None, STARTS)
+                        np.random.default_rng(seed), cancel, STARTS)
     pick = searcher.best(score.score, score.score_grad, set(), fitted.engine.X_done)
     if pick is None:
         return BestRecipe(*measured, {}, {}, {}, None,

@@ -483,7 +483,7 @@ def analyze(study: Study, *, seed: int = 0, progress: Progress | None = None,
         shares = all_importances(fitted, 256, seed)
         step(0.5, "Finding the best recipe")
         points = progress_points(study)
-        best = find_best(fitted, seed)
+        best = find_best(fitted, seed, cancel)
         step(0.8, "Judging whether to go on")
         stop = advise_stop(fitted, None, None, seed)
         step(1.0, "Done")

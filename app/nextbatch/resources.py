@@ -11,6 +11,8 @@ from pathlib import Path
 from nextbatch.core.errors import NextBatchError
 
 EXAMPLES = {"shaving-cream": "shaving_cream.nbx", "brewing": "brewing.nbx"}
+# The square sizes of the app icon's PNGs in resources/icons/ (packaging/make_icons.py).
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 
 def resources_dir() -> Path:
@@ -34,3 +36,9 @@ def example_path(name: str) -> Path:
         known = ", ".join(EXAMPLES)
         raise NextBatchError(f"unknown example {name!r}; the examples are: {known}") from None
     return resources_dir() / "examples" / file_name
+
+
+def icon_path(size: int = 256) -> Path:
+    """The app icon's PNG at `size` pixels, or at the next larger size there is (else 512)."""
+    fitting = [s for s in ICON_SIZES if s >= size] or [ICON_SIZES[-1]]
+    return resources_dir() / "icons" / f"nextbatch-{fitting[0]}.png"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from nextbatch.core import CancelledError, Run, Study
+from nextbatch.core import CancelledError, NextBatchError, Run, Study
 from nextbatch.io.study_file import load_study
 from nextbatch.optim import suggest
 from nextbatch.optim.best import MeanScore
@@ -209,6 +209,9 @@ def test_few_runs_give_not_yet_verdicts(n: int) -> None:
         assert 0.0 <= insights.stop.probability <= 1.0
     assert (insights.best.measured_run_id is None) == (n == 0)
     assert bool(insights.best.predicted_settings) == (n > 0)
+    if n == 0:
+        with pytest.raises(NextBatchError, match="nothing to confirm"):
+            confirmation_run(study, insights.best)
     assert len(insights.progress) == (1 if n else 0)
 
 

@@ -253,7 +253,7 @@ def fit_models(study: Study, seed: int = 0) -> FittedModels:
     recipe satisfies the rules.
     """
     from nextbatch.optim.gp import fit_gp
-    from nextbatch.optim.suggest import _Batch, _finite
+    from nextbatch.optim.suggest import _Batch
 
     errors = study.errors()
     if errors:
@@ -265,13 +265,13 @@ def fit_models(study: Study, seed: int = 0) -> FittedModels:
     goal_names = [r.name for r in engine.goal_responses]
     objective = pending = None
     models: dict[str, ResponseModel] = {}
-    if any(_finite(run.results.get(name)) for run in engine.done for name in goal_names):
+    if any(finite(run.results.get(name)) for run in engine.done for name in goal_names):
         pending = engine.fit()
         objective = engine.base
         models = {m.response.name: m for m in objective.models}
     run_ids: dict[str, list[str]] = {}
     for response in study.responses:
-        runs = [r for r in engine.done if _finite(r.results.get(response.name))]
+        runs = [r for r in engine.done if finite(r.results.get(response.name))]
         run_ids[response.name] = [r.id for r in runs]
         if response.is_optimized or not runs:
             continue
@@ -279,7 +279,7 @@ def fit_models(study: Study, seed: int = 0) -> FittedModels:
         y = np.array([float(r.results[response.name]) for r in runs])
         models[response.name] = ResponseModel(response, fit_gp(X, y, random_state=seed), y)
     n_measured = sum(1 for r in engine.done
-                     if any(_finite(r.results.get(name)) for name in goal_names))
+                     if any(finite(r.results.get(name)) for name in goal_names))
     return FittedModels(study, seed, engine.encoding, engine.space, models, run_ids,
                         objective, pending, n_measured, engine.needed, engine)
 

@@ -10,6 +10,7 @@ import pytest
 from nextbatch.cli import main
 from nextbatch.core import Study
 from nextbatch.io.study_file import save_study
+from nextbatch.optim import suggest
 from nextbatch.optim.insights import fit_models, model_check
 from nextbatch.optim.model_check import error_text
 
@@ -74,6 +75,16 @@ def test_leave_one_out_equals_conditioning_on_the_other_runs() -> None:
         assert point.predicted == pytest.approx(mean, rel=1e-6, abs=1e-6)
         assert point.measured == pytest.approx(smooth(xs)[i])
         assert point.sd > 0
+
+
+def test_the_models_are_those_suggest_predicts_with() -> None:
+    xs = np.random.default_rng(6).random((8, 2))
+    study = box_study(xs, {"foam": smooth(xs)})
+    study.runs[0].status, study.runs[0].results = "failed", {}
+    fitted = fit_models(study)
+    for s in suggest(study, batch_size=2):
+        mean, sd = fitted.models["foam"].gp.predict(fitted.encoding.encode(s.settings)[None, :])
+        assert s.predicted["foam"] == pytest.approx((mean[0], sd[0]), rel=1e-9)
 
 
 @pytest.mark.parametrize("n", [0, 1, 2])

@@ -105,6 +105,8 @@ class PlotCard(QFrame):
         self.plot.clear()
         for name in ("left", "bottom"):
             self.plot.getAxis(name).setTicks(None)
+        self.plot.getAxis("left").setWidth(None)
+        self.plot.getAxis("bottom").setHeight(None)
         self.plot.showAxes(True)
 
     def save_picture(self, suffix: str) -> Path | None:
@@ -187,7 +189,13 @@ def measured_pairs(study: Any, a: str, b: str) -> list[tuple[str, float, float]]
 
 
 def _shorten(text: str, room: int) -> str:
-    return text if len(text) <= room else text[:room - 1] + "…"
+    """A level name on at most two lines of `room` characters (cut with … beyond)."""
+    import textwrap
+
+    lines = textwrap.wrap(text, room) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], lines[1][:room - 1] + "…"]
+    return "\n".join(line if len(line) <= room else line[:room - 1] + "…" for line in lines)
 
 
 def _labels(plot: pg.PlotItem, bottom: str, left: str) -> None:
@@ -267,9 +275,12 @@ def draw_effect(plot: pg.PlotItem, curve: Any, variable: Any, response: Any) -> 
         plot.addItem(pg.ErrorBarItem(x=positions, y=mean, top=high - mean, bottom=mean - low,
                                      beam=0.2, pen=pg.mkPen(BLUE, width=2)))
         plot.plot(positions, mean, pen=None, symbol="o", symbolBrush=BLUE, symbolPen="w")
-        room = max(5, 24 // max(len(x), 1))  # characters per level that fit side by side
-        plot.getAxis("bottom").setTicks([[(float(i), _shorten(str(v), room))
-                                          for i, v in enumerate(x)]])
+        room = max(6, 30 // max(len(x), 1))  # characters per level that fit side by side
+        names = [_shorten(str(v), room) for v in x]
+        bottom = plot.getAxis("bottom")
+        bottom.setTicks([list(enumerate(names))])
+        if any("\n" in n for n in names):
+            bottom.setHeight(62)  # room for two lines of level names above the axis title
         value = curve.at.get(variable.name)
         at = list(x).index(value) if value in list(x) else None
     else:
@@ -305,7 +316,10 @@ def draw_map(plot: pg.PlotItem, emap: Any, var_x: Any, var_y: Any, response: Any
     finite = mean[np.isfinite(mean)]
     if finite.size:
         image.setLevels((float(finite.min()), float(finite.max()) + 1e-12))
-    image.setRect(QRectF(x[0], y[0], x[-1] - x[0], y[-1] - y[0]))
+    # each cell centred on its grid value (a coarse integer grid would shift otherwise)
+    dx = (x[-1] - x[0]) / max(len(x) - 1, 1)
+    dy = (y[-1] - y[0]) / max(len(y) - 1, 1)
+    image.setRect(QRectF(x[0] - dx / 2, y[0] - dy / 2, x[-1] - x[0] + dx, y[-1] - y[0] + dy))
     plot.addItem(image)
     if finite.size:
         bar = pg.ColorBarItem(values=(float(finite.min()), float(finite.max())),
@@ -316,7 +330,8 @@ def draw_map(plot: pg.PlotItem, emap: Any, var_x: Any, var_y: Any, response: Any
         run_points(plot, [r[1] for r in runs], [r[2] for r in runs], [r[0] for r in runs],
                    color="white", size=8, edge=INK)
     _labels(plot, var_x.header, var_y.header)
-    plot.setRange(xRange=(x[0], x[-1]), yRange=(y[0], y[-1]), padding=0.02)
+    plot.setRange(xRange=(x[0] - dx / 2, x[-1] + dx / 2), yRange=(y[0] - dy / 2, y[-1] + dy / 2),
+                  padding=0.02)
 
 
 def ternary_caption(response_title: str) -> str:

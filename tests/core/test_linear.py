@@ -245,3 +245,9 @@ def test_grid_point_is_found_exactly_when_one_exists(step, count, values, resolu
     assert (x is not None) == exists
     if x is not None:
         assert study.check_recipe(_recipe(study, x)) == []
+
+
+def test_a_study_without_numeric_variables_has_a_recipe():
+    study = Study(variables=[Variable("yeast", kind="categorical", levels=["ale", "lager"])])
+    assert grid_point(study) is not None
+    assert [p for p in study.problems() if p.severity == "error"] == []

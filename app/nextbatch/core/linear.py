@@ -293,6 +293,8 @@ def grid_point(study: Study, fixed: Mapping[str, float] | None = None,
     system = linear_system(study, fixed)
     if system.is_empty:
         return None
+    if not system.names:  # nothing numeric: any choice of levels is a recipe
+        return np.empty(0)
     grids = _grids(study, system)
     n, extra = len(system.names), sum(g.width for g in grids)
     a = np.vstack([np.c_[system.A_eq, np.zeros((len(system.b_eq), extra))],

@@ -162,6 +162,8 @@ def test_two_chosen_settings_and_three_ingredients_redraw(shaving_insights: Insi
                           timeout=WAIT_MS):
         view.map_y.setCurrentIndex(view.map_y.count() - 1)
     assert coloured_pixels(view.map_card) > 20
+    bars = [i for i in view.map_card.plot.scene().items() if isinstance(i, plots.pg.ColorBarItem)]
+    assert len(bars) == 1  # redrawing replaces the colour bar, it does not add one
     with qtbot.waitSignal(view.detail_updated, check_params_cb=lambda n: n == "ternary",
                           timeout=WAIT_MS):
         view.ternary_parts[2].setCurrentIndex(view.ternary_parts[2].count() - 1)

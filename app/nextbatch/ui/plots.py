@@ -29,6 +29,7 @@ GREEN = "#2e8b57"
 GREY = "#888888"
 BAND = (31, 95, 168, 55)
 PICTURE_FILTER = "PNG picture (*.png);;SVG drawing (*.svg)"
+COLOUR_BAR_CELL = (2, 5)  # where pyqtgraph puts a colour bar in a plot's layout
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,12 @@ class PlotCard(QFrame):
         self.plot.getAxis("left").setWidth(None)
         self.plot.getAxis("bottom").setHeight(None)
         self.plot.showAxes(True)
+        grid = self.plot.layout
+        row, column = COLOUR_BAR_CELL
+        bar = grid.itemAt(row, column) if grid.columnCount() > column else None
+        if bar is not None:  # a colour bar is no item of the plot: plot.clear() keeps it
+            grid.removeItem(bar)
+            self.plot.scene().removeItem(bar)
 
     def save_picture(self, suffix: str) -> Path | None:
         path = Ask.save_path(self, "Save picture", f"{self.title_text}{suffix}", PICTURE_FILTER)
@@ -370,7 +377,7 @@ def draw_ternary(plot: pg.PlotItem, tmap: Any, components: Sequence[Any],
                                         brush=[pg.mkBrush(c) for c in colors]))
         bar = pg.ColorBarItem(values=(lo, hi if hi > lo else lo + 1), colorMap=cmap,
                               interactive=False, label=response.header)
-        plot.layout.addItem(bar, 2, 5)
+        plot.layout.addItem(bar, *COLOUR_BAR_CELL)
     for (cx, cy, anchor), var in zip(((0, 0, (1, 0)), (1, 0, (0, 0)), (0.5, h, (0.5, 1))),
                                      components, strict=False):
         label = pg.TextItem(var.title, color=INK, anchor=anchor)

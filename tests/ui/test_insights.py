@@ -181,3 +181,17 @@ def test_the_margin_is_in_the_result_s_unit_and_changes_the_advice(
                           timeout=WAIT_MS):
         view.margin.editingFinished.emit()
     assert view.stop_words.text() != before
+
+
+def test_the_report_is_saved_from_the_tab(window: MainWindow, shaving_insights: InsightsView,
+                                          answers: Any, tmp_path: Path) -> None:
+    from nextbatch.ui.report import page_count
+
+    view = shaving_insights
+    assert view.report_button.isEnabled()
+    answers.paths = [tmp_path / "cream.pdf"]
+    path = view.save_report()
+    assert path == tmp_path / "cream.pdf" and path.read_bytes().startswith(b"%PDF-")
+    optimized = sum(1 for r in window.document.study.responses if r.is_optimized)
+    assert page_count(path) == 6 + optimized
+    assert "cream.pdf" in view.status.text()

@@ -9,10 +9,12 @@ margin) with the models of the last update. "Updating…" shows while a computat
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDoubleSpinBox,
     QGridLayout,
@@ -30,7 +32,9 @@ from PySide6.QtWidgets import (
 
 from nextbatch.core import commands
 from nextbatch.ui import plots
+from nextbatch.ui.dialogs import Ask
 from nextbatch.ui.document import StudyDocument
+from nextbatch.ui.errors import show_error
 from nextbatch.ui.workers import Job, Jobs
 
 DESIRABILITY = "desirability"
@@ -38,6 +42,7 @@ VERDICT_WORDS = {"good": "predicts well", "rough": "predicts roughly", "not yet"
                  "predict yet"}
 VERDICT_COLORS = {"good": "#2e8b57", "rough": "#c77c00", "not yet": "#b03030"}
 EFFECT_COLUMNS = 4
+REPORT_FILTER = "PDF reports (*.pdf);;All files (*)"
 
 
 def verdict_line(study: Any, checks: dict[str, Any]) -> str:
@@ -98,7 +103,15 @@ class InsightsView(QWidget):
         self.status.setWordWrap(True)
         content = QWidget()
         column = QVBoxLayout(content)
-        column.addWidget(self.status)
+        self.report_button = QPushButton("Save a PDF report…")
+        self.report_button.setToolTip("Write the study, its runs and these pictures to a PDF "
+                                      "to file or email")
+        self.report_button.clicked.connect(self.save_report)
+        self.report_button.setEnabled(False)
+        top = QHBoxLayout()
+        top.addWidget(self.status, 1)
+        top.addWidget(self.report_button)
+        column.addLayout(top)
         for row in ((self._build_check(), self._build_importance()), (self._build_effects(),),
                     (self._build_map(), self._build_ternary()),
                     (self._build_progress(), self._build_trade_off()),
@@ -338,6 +351,7 @@ class InsightsView(QWidget):
     def _finished(self, name: str, job: Job) -> None:
         if self._jobs.get(name) is job:
             del self._jobs[name]
+        self.report_button.setEnabled(self.insights is not None and not self._jobs)
         if not self._jobs and self.status.text() == "Updating…":
             self.status.setText(self._summary())
 
@@ -540,6 +554,28 @@ class InsightsView(QWidget):
             plots.draw_trade_off(card.plot, result, study.response(args[0]),
                                  study.response(args[1]))
         self.detail_updated.emit(name)
+
+    # ------------------------------------------------------------------ the report
+    def save_report(self) -> Path | None:
+        """Write the PDF report of what is on screen (drawn here: Qt paints on this thread)."""
+        if self.insights is None or self._jobs:
+            return None
+        study = self.insights.models.study  # the copy these insights were computed on
+        path = Ask.save_path(self, "Save report", f"{study.name} - report.pdf", REPORT_FILTER)
+        if path is None:
+            return None
+        from nextbatch.ui.report import write_report
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            pages = write_report(study, path, insights=self.insights)
+        except OSError as exc:
+            show_error(self, f"Could not write {path.name}", exc, "")
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.status.setText(f"Report written to {path} ({pages} pages).")
+        return path
 
     # ------------------------------------------------------------------ confirmation
     def add_confirmation_run(self) -> str | None:

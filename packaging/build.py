@@ -26,6 +26,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from linked_libraries import can_read_links, needed_libraries
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "packaging" / "pyinstaller" / "nextbatch.spec"
 WORK = ROOT / "build"
@@ -172,13 +174,6 @@ def startup_seconds(exe: Path, env: dict[str, str], cwd: Path) -> float:
     return statistics.median(times)
 
 
-def needed_libraries(binary: Path) -> list[str]:
-    """The DT_NEEDED entries of an ELF file, as `readelf -d` lists them."""
-    out = subprocess.run(["readelf", "-d", str(binary)], capture_output=True, text=True).stdout
-    return [line.rsplit("[", 1)[1].rstrip("]") for line in out.splitlines()
-            if "(NEEDED)" in line]
-
-
 def missing_qt_libraries(bundle: Path, needed: dict[Path, Iterable[str]]) -> list[str]:
     """'file needs libQt6X' for every Qt library some bundled file links against but is absent."""
     present = {f.name for f in bundle.rglob("*")}
@@ -190,8 +185,8 @@ def check_links(bundle: Path) -> None:
     """On Linux: no kept plugin or library needs a Qt library the spec filtered out."""
     if not sys.platform.startswith("linux"):
         return
-    if shutil.which("readelf") is None:
-        print("note: readelf not found (binutils); Qt link check skipped")
+    if not can_read_links():
+        print("note: objdump not found (binutils); Qt link check skipped")
         return
     binaries = [f for f in bundle.rglob("*.so*") if f.is_file()]
     missing = missing_qt_libraries(bundle, {f: needed_libraries(f) for f in binaries})

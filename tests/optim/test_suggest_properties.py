@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from nextbatch.core import Run, Study
 from nextbatch.optim import suggest
@@ -88,7 +88,7 @@ def measure(study: Study, seed: int) -> None:
 def test_generated_studies_get_exact_distinct_reproducible_batches(d: dict[str, Any],
                                                                    seed: int):
     study = Study.from_dict(d)
-    assert study.errors() == []
+    assume(not study.errors())  # the mixture's bounds and a rule may leave no recipe
     measure(study, seed)
     before = study.to_dict()
     batch = suggest(study, seed=seed)

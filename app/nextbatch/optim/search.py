@@ -28,8 +28,9 @@ Score = Callable[[np.ndarray], np.ndarray]
 
 ENUMERATE_LIMIT = 6000  # fully gridded spaces up to this size are scored point by point
 FEW_COMBOS = 30  # categorical combinations up to this count are all tried
-N_CANDIDATES = 4096
-N_STARTS = 12  # local optimizations per batch member (8 beyond LARGE measured runs)
+N_CANDIDATES = 2048
+N_STARTS = 8  # local optimizations per batch member ...
+N_STARTS_LARGE = 6  # ... and beyond LARGE measured runs, where each costs more
 LARGE = 100
 N_ROUNDED = 8  # optimized points rounded and re-scored before the best is kept
 TIE_BREAK = 1e-6  # score per unit of distance to the nearest run: only decides near-ties

@@ -36,6 +36,7 @@ from nextbatch.optim.objective import Objective, ResponseModel, SuccessModel
 from nextbatch.optim.search import (
     LARGE,
     N_STARTS,
+    N_STARTS_LARGE,
     Pick,
     Searcher,
     nearest_distance,
@@ -179,7 +180,7 @@ class _Batch:
             held = {name: chosen[0].settings[name] for name in self.holds}
             space = SearchSpace(self.study, self.encoding, {**self.pinned, **held})
         # Each local optimization costs O(n) per step: fewer of them for large studies.
-        starts = N_STARTS if len(self.done) <= LARGE else 8
+        starts = N_STARTS if len(self.done) <= LARGE else N_STARTS_LARGE
         return Searcher(space, self.allowed, self.rng, self.cancel, starts)
 
     @property

@@ -3,9 +3,10 @@
 Continuous search happens in the encoded polytope (exact on mixtures and constraints); what
 the lab cannot set exactly — integer steps, discrete levels, a `resolution` — is then rounded
 and, where rounding broke a mixture total or a rule, repaired. Categorical levels are chosen
-as whole combinations: each combination gets its share of the random candidates and the most
-promising combinations get a local optimization of their numeric part. Small fully gridded
-spaces (a lookup table of reactions) are scored exhaustively.
+as whole combinations: up to FEW_COMBOS combinations each get their share of the random
+candidates, beyond that each candidate draws one at random; the most promising combinations
+then get a local optimization of their numeric part. Small fully gridded spaces (a lookup
+table of reactions, up to ENUMERATE_LIMIT recipes) are scored exhaustively.
 
 The study's own `check_recipe` has the last word: a recipe it rejects is never returned.
 """

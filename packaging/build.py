@@ -3,6 +3,7 @@
     python packaging/build.py            # build into build/ and dist/, then check the bundle
     python packaging/build.py --clean    # start from scratch (PyInstaller's cache too)
     python packaging/build.py --skip-build   # only check an existing dist/nextbatch/
+    python packaging/build.py --archive  # and pack it as a .tar.gz with install.sh (Linux)
 
 The checks run the built executable itself, never the source tree: `--version`, then
 `--smoke-test` on both examples under QT_QPA_PLATFORM=offscreen (the real window, one suggested
@@ -79,12 +80,31 @@ def bundle_size_mb(bundle: Path) -> float:
     return sum(f.lstat().st_size for f in bundle.rglob("*") if not f.is_dir()) / 2**20
 
 
+def linux_archive(bundle: Path, version: str) -> Path:
+    """dist/NextBatch-VERSION-linux-ARCH.tar.gz: the bundle with install.sh and its files.
+
+    Unpacked, `./install.sh` adds the menu entry, icon and .nbx type (packaging/README.md).
+    """
+    import platform
+    import tarfile
+
+    name = f"NextBatch-{version}"
+    archive = bundle.parent / f"{name}-linux-{platform.machine()}.tar.gz"
+    linux = ROOT / "packaging" / "linux"
+    with tarfile.open(archive, "w:gz", compresslevel=6) as tar:
+        tar.add(bundle, arcname=f"{name}/nextbatch")
+        for extra in sorted(linux.iterdir()):
+            tar.add(extra, arcname=f"{name}/{extra.name}")
+    return archive
+
+
 # ------------------------------------------------------------------------------- checks
 def isolated_env(home: Path) -> dict[str, str]:
     """The environment of a checked launch: offscreen Qt, an empty home, no Python paths.
 
     An empty home means no saved settings and no recovery copies to ask about, so nothing
-    modal can stop a launch; without PYTHONPATH the bundle cannot borrow the source tree.
+    modal can stop a launch; without PYTHONPATH the bundle cannot borrow the source tree. The
+    temporary folder is the home too, so the smoke tests' run sheets go when it goes.
     """
     env = {key: value for key, value in os.environ.items()
            if key not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
@@ -93,7 +113,7 @@ def isolated_env(home: Path) -> dict[str, str]:
     env.update(QT_QPA_PLATFORM="offscreen", HOME=str(home), USERPROFILE=str(home),
                APPDATA=str(home), LOCALAPPDATA=str(home), XDG_CONFIG_HOME=str(home / "config"),
                XDG_DATA_HOME=str(home / "data"), XDG_CACHE_HOME=str(home / "cache"),
-               XDG_RUNTIME_DIR=str(runtime))
+               XDG_RUNTIME_DIR=str(runtime), TMPDIR=str(home), TEMP=str(home), TMP=str(home))
     return env
 
 
@@ -226,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not build; only check the bundle already in dist/nextbatch/")
     parser.add_argument("--clean", action="store_true",
                         help="delete the previous build and PyInstaller's cache first")
+    parser.add_argument("--archive", action="store_true",
+                        help="on Linux, also pack the checked bundle with install.sh into "
+                             "dist/NextBatch-VERSION-linux-ARCH.tar.gz")
     args = parser.parse_args(argv)
     if args.skip_build and args.clean:
         parser.error("--clean and --skip-build exclude each other")
@@ -239,6 +262,15 @@ def main(argv: list[str] | None = None) -> int:
     built = f"built in {build_s:.0f} s, " if build_s is not None else ""
     print(f"\n{BUNDLE.relative_to(ROOT)}: {built}{size:.0f} MiB, "
           f"window painted {startup:.2f} s after launch; all checks passed")
+    if args.archive:
+        if not sys.platform.startswith("linux"):
+            print("--archive packs Linux bundles; see packaging/README.md for Windows "
+                  "(Inno Setup) and macOS")
+            return 2
+        from nextbatch import __version__
+
+        archive = linux_archive(BUNDLE, __version__)
+        print(f"wrote {archive.relative_to(ROOT)} ({archive.stat().st_size / 2**20:.0f} MiB)")
     return 0
 
 

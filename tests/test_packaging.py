@@ -351,3 +351,41 @@ def test_needed_libraries_of_a_real_binary() -> None:
 
     needs = linked.needed_libraries(PySide6.QtCore.__file__)
     assert any(name.startswith("libQt6Core.so") for name in needs)
+
+
+# ----------------------------------------------------------------------- Linux install.sh
+def unpacked_archive(tmp_path: Path) -> Path:
+    """What `build.py --archive` packs, with a stand-in app that only prints its arguments."""
+    import shutil
+
+    folder = tmp_path / "NextBatch"
+    shutil.copytree(PACKAGING / "linux", folder)
+    app = folder / "nextbatch"
+    shutil.copytree(ICONS, app / "_internal" / "resources" / "icons")
+    (app / "nextbatch").write_text('#!/bin/sh\necho "app $*"\n', encoding="utf-8")
+    (app / "nextbatch").chmod(0o755)
+    return folder
+
+
+def test_install_sh_installs_and_uninstalls_for_one_user(tmp_path: Path) -> None:
+    folder = unpacked_archive(tmp_path)
+    prefix = tmp_path / "prefix"
+    env = {"PATH": "/usr/bin:/bin", "PREFIX": str(prefix), "HOME": str(tmp_path)}
+    subprocess.run(["bash", str(folder / "install.sh")], env=env, check=True,
+                   capture_output=True, timeout=60)
+    out = subprocess.run([str(prefix / "bin" / "nextbatch"), "study.nbx"], text=True,
+                         capture_output=True, check=True).stdout
+    assert out == "app study.nbx\n"
+    desktop = (prefix / "share" / "applications" / f"{APP_ID}.desktop").read_text()
+    assert f"Exec={prefix}/lib/nextbatch/nextbatch %f" in desktop.splitlines()
+    for size in ICON_SIZES:
+        icon = prefix / "share" / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
+        assert png_size(icon.read_bytes()) == (size, size)
+    assert (prefix / "share" / "mime" / "packages" / "nextbatch-mime.xml").is_file()
+    assert (prefix / "share" / "metainfo" / f"{APP_ID}.metainfo.xml").is_file()
+
+    subprocess.run(["bash", str(folder / "install.sh"), "--uninstall"], env=env, check=True,
+                   capture_output=True, timeout=60)
+    assert not (prefix / "lib" / "nextbatch").exists()
+    assert not (prefix / "bin" / "nextbatch").exists()
+    assert not list((prefix / "share").rglob(f"{APP_ID}*"))

@@ -195,3 +195,20 @@ def test_the_report_is_saved_from_the_tab(window: MainWindow, shaving_insights: 
     optimized = sum(1 for r in window.document.study.responses if r.is_optimized)
     assert page_count(path) == 6 + optimized
     assert "cream.pdf" in view.status.text()
+
+
+def test_a_study_without_results_shows_what_is_missing(window: MainWindow, qtbot: Any,
+                                                      tmp_path: Path) -> None:
+    from nextbatch.io.study_file import load_study, save_study
+
+    study = load_study(example_path("brewing"))
+    study.runs.clear()
+    path = tmp_path / "new.nbx"
+    save_study(study, path, force=True)
+    assert window.open_path(path)
+    view = window.view.insights
+    qtbot.waitUntil(lambda: view.insights is not None and not view.busy, timeout=WAIT_MS)
+    assert "0 measured runs" in view.status.text()
+    assert "not yet" in view.verdicts.text()
+    assert not view.effect_cards and not view.confirm_button.isEnabled()
+    assert "nothing to improve on" in view.stop_words.text()

@@ -17,8 +17,11 @@ FIXED_PAGES = 6
 
 
 def expected_pages(study: Any, planned: bool = False) -> int:
-    """One page per fixed part, one of effects per optimized response, one for the next batch."""
-    return FIXED_PAGES + sum(1 for r in study.responses if r.is_optimized) + int(planned)
+    """One page per fixed part, one of effects per measured optimized response, one for the
+    next batch."""
+    measured = {name for run in study.runs for name in run.results}
+    effects = sum(1 for r in study.responses if r.is_optimized and r.name in measured)
+    return FIXED_PAGES + effects + int(planned)
 
 
 def _title_in(data: bytes, name: str) -> bool:
@@ -90,3 +93,10 @@ def test_cli_report_refuses_a_study_with_errors(qapp: Any, tmp_path: Path,
     assert main(["report", str(path), str(out)]) == 1
     assert "no report" in capsys.readouterr().out
     assert not out.exists()
+
+
+def test_a_study_without_results_still_gets_its_report(qapp: Any, tmp_path: Path) -> None:
+    study = load_study(example_path("shaving-cream"))
+    study.runs.clear()
+    out = tmp_path / "empty.pdf"
+    assert write_report(study, out) == expected_pages(study) == FIXED_PAGES

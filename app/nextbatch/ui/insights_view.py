@@ -344,7 +344,8 @@ class InsightsView(QWidget):
         job = self.jobs.start(f"insights-{name}", work)
         self._jobs[name] = job
         job.succeeded.connect(lambda result: self._jobs.get(name) is job and done(result))
-        job.failed.connect(lambda exc, _details: self._jobs.get(name) is job and self._failed(exc))
+        job.failed.connect(lambda exc, details: self._jobs.get(name) is job and self._failed(
+            name, exc, details))
         job.finished.connect(lambda: self._finished(name, job))
         return job
 
@@ -355,8 +356,22 @@ class InsightsView(QWidget):
         if not self._jobs and self.status.text() == "Updating…":
             self.status.setText(self._summary())
 
-    def _failed(self, exc: BaseException) -> None:
-        self.status.setText(f"Could not update the insights: {exc}")
+    def _failed(self, name: str, exc: BaseException, details: str) -> None:
+        """A message where the picture would be; a bug also gets the error dialog."""
+        from nextbatch.core.errors import NextBatchError
+
+        if not isinstance(exc, NextBatchError):
+            show_error(self, "Updating the insights failed", exc, details)
+        if name == "update":
+            self.status.setText(f"Could not update the insights: {exc}")
+            self.checks_changed.emit(f"Model: not checked ({exc})")
+        elif name == "stop":
+            self.stop_words.setText(str(exc))
+        else:
+            card = {"map": self.map_card, "ternary": self.ternary_card,
+                    "trade": self.trade_card}[name]
+            card.clear()
+            card.set_caption(str(exc))
 
     def _summary(self) -> str:
         study = self.document.study
@@ -461,7 +476,8 @@ class InsightsView(QWidget):
         table.clear()
         table.setRowCount(len(rows))
         table.setColumnCount(3)
-        table.setHorizontalHeaderLabels([f"Best run so far ({best.measured_run_id})",
+        run = f" ({best.measured_run_id})" if best.measured_run_id else ""
+        table.setHorizontalHeaderLabels([f"Best run so far{run}",
                                          "Model's best recipe", "Most likely between"])
         table.setVerticalHeaderLabels([row[0] for row in rows])
         for i, (_label, measured, predicted, span) in enumerate(rows):

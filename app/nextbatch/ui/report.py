@@ -231,7 +231,7 @@ class _Report:
 
     def model_check(self) -> str:
         s, checks = self.study, self.insights.checks
-        rows = [[s.response(name).title, c.verdict, f"{c.q2:.2f}" if c.q2 == c.q2 else "–",
+        rows = [[s.response(name).title, c.verdict, "–" if c.q2 is None else f"{c.q2:.2f}",
                  plots.number(c.typical_error, s.response(name).unit), c.advice]
                 for name, c in checks.items()]
         cells = [self.picture(f"check-{name}", lambda p, c=c, name=name: plots.draw_model_check(
@@ -260,6 +260,8 @@ class _Report:
         out = []
         models = self.insights.models
         for response in self.optimized:
+            if response.name not in models.models:
+                continue  # no results yet: nothing to draw
             cells = []
             for v in self.study.variables:
                 if v.fixed is not None:
@@ -310,7 +312,8 @@ class _Report:
                          _value(mean[0] if isinstance(mean, tuple) else mean),
                          f"{plots.number(interval[0])} to {plots.number(interval[1], r.unit)}"
                          if interval else ""])
-        inner = (_table(["", f"Best run so far ({best.measured_run_id})", "Model's best recipe",
+        run = f" ({best.measured_run_id})" if best.measured_run_id else ""
+        inner = (_table(["", f"Best run so far{run}", "Model's best recipe",
                          "Most likely between"], rows)
                  + f"<h3>Stop or go on?</h3><p>{_e(self.insights.stop.message)}</p>")
         if len(self.optimized) >= 2:

@@ -3,7 +3,7 @@
 # `nextbatch` command, the menu entry, the icon, the .nbx file type and the AppStream data.
 #
 #     ./install.sh                 # into ~/.local
-#     sudo PREFIX=/usr/local ./install.sh    # for every user
+#     sudo env PREFIX=/usr/local ./install.sh    # for every user
 #     ./install.sh --uninstall     # remove what the same PREFIX installed
 #
 # Run it from the unpacked folder: it expects the app in nextbatch/ beside it.

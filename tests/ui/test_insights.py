@@ -150,7 +150,7 @@ def test_a_result_typed_in_triggers_an_update(window: MainWindow,
 def test_the_verdict_is_shown_beside_the_suggest_button(window: MainWindow,
                                                         shaving_insights: InsightsView) -> None:
     text = window.view.next_batch.model_verdict.text()
-    assert text.startswith("Model:")
+    assert text.startswith("Model check: good for Foam height")
     for response in window.document.study.responses:
         assert response.title in text
 

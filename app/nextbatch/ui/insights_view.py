@@ -38,8 +38,7 @@ from nextbatch.ui.errors import show_error
 from nextbatch.ui.workers import Job, Jobs
 
 DESIRABILITY = "desirability"
-VERDICT_WORDS = {"good": "predicts well", "rough": "predicts roughly", "not yet": "cannot "
-                 "predict yet"}
+VERDICTS = ("good", "rough", "not yet")
 VERDICT_COLORS = {"good": "#2e8b57", "rough": "#c77c00", "not yet": "#b03030"}
 EFFECT_COLUMNS = 4
 REPORT_FILTER = "PDF reports (*.pdf);;All files (*)"
@@ -47,9 +46,16 @@ REPORT_FILTER = "PDF reports (*.pdf);;All files (*)"
 
 def verdict_line(study: Any, checks: dict[str, Any]) -> str:
     """One line for beside the Suggest button: how well the model predicts each result."""
-    parts = [f"{study.response(name).title} {VERDICT_WORDS.get(c.verdict, c.verdict)}"
-             for name, c in checks.items()]
-    return "Model: " + "; ".join(parts) if parts else "Model: no results to learn from yet"
+    groups: dict[str, list[str]] = {}
+    for name, check in checks.items():
+        groups.setdefault(check.verdict, []).append(study.response(name).title)
+    parts = [f"{verdict} for {_and(groups[verdict])}" for verdict in VERDICTS
+             if verdict in groups]
+    return "Model check: " + (", ".join(parts) if parts else "no results to learn from yet")
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _combo(tip: str) -> QComboBox:
@@ -364,7 +370,7 @@ class InsightsView(QWidget):
             show_error(self, "Updating the insights failed", exc, details)
         if name == "update":
             self.status.setText(f"Could not update the insights: {exc}")
-            self.checks_changed.emit(f"Model: not checked ({exc})")
+            self.checks_changed.emit(f"Model check: not done ({exc})")
         elif name == "stop":
             self.stop_words.setText(str(exc))
         else:
@@ -452,7 +458,8 @@ class InsightsView(QWidget):
             response = study.response(name)
             values = [p.best.get(name, float("nan")) for p in points]
             label, what = response.header, response.title
-        tips = [f"after batch {p.batch} ({p.n_runs} runs): best {plots.number(v)}"
+        unit = "" if name == DESIRABILITY else study.response(name).unit
+        tips = [f"after batch {p.batch} ({p.n_runs} runs): best {plots.number(v, unit)}"
                 for p, v in zip(points, values, strict=True)]
         plots.draw_progress(self.progress_card.plot, [p.batch for p in points], values, label,
                             tips)

@@ -334,8 +334,10 @@ def draw_map(plot: pg.PlotItem, emap: Any, var_x: Any, var_y: Any, response: Any
                               label=response.header)
         bar.setImageItem(image, insert_in=plot)
     if runs:
-        run_points(plot, [r[1] for r in runs], [r[2] for r in runs], [r[0] for r in runs],
-                   color="white", size=8, edge=INK)
+        run_points(plot, [r[1] for r in runs], [r[2] for r in runs], [
+            f"{r[0]}\n{var_x.title} {number(r[1], var_x.unit)}\n"
+            f"{var_y.title} {number(r[2], var_y.unit)}" for r in runs],
+            color="white", size=8, edge=INK)
     _labels(plot, var_x.header, var_y.header)
     plot.setRange(xRange=(x[0] - dx / 2, x[-1] + dx / 2), yRange=(y[0] - dy / 2, y[-1] + dy / 2),
                   padding=0.02)

@@ -52,8 +52,11 @@ def ensure_packaging_extra() -> None:
     if all(importlib.util.find_spec(name) for name in ("PyInstaller", "nextbatch", "PySide6")):
         return
     print("installing NextBatch with its packaging extra (PyInstaller) ...", flush=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-e", f"{ROOT}[packaging]"],
-                   check=True)
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-e", f"{ROOT}[packaging]"])
+    if pip.returncode != 0:
+        raise SystemExit(f"pip could not install the packaging extra into {sys.executable}; "
+                         "run build.py with the Python of the project's virtual environment "
+                         "(.venv/bin/python packaging/build.py)")
 
 
 def build(clean: bool) -> float:
@@ -252,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.skip_build and args.clean:
         parser.error("--clean and --skip-build exclude each other")
+    if args.archive and not sys.platform.startswith("linux"):
+        parser.error("--archive packs Linux bundles; packaging/README.md shows how Windows "
+                     "(Inno Setup) and macOS builds are packed")
     ensure_packaging_extra()
     build_s = None if args.skip_build else build(args.clean)
     try:
@@ -263,10 +269,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{BUNDLE.relative_to(ROOT)}: {built}{size:.0f} MiB, "
           f"window painted {startup:.2f} s after launch; all checks passed")
     if args.archive:
-        if not sys.platform.startswith("linux"):
-            print("--archive packs Linux bundles; see packaging/README.md for Windows "
-                  "(Inno Setup) and macOS")
-            return 2
         from nextbatch import __version__
 
         archive = linux_archive(BUNDLE, __version__)

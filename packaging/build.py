@@ -5,12 +5,13 @@
     python packaging/build.py --skip-build   # only check an existing dist/nextbatch/
     python packaging/build.py --archive  # and pack it as a .tar.gz with install.sh (Linux)
 
-The checks run the built executable itself, never the source tree: `--version`, then
-`--smoke-test` on both examples under QT_QPA_PLATFORM=offscreen (the real window, one suggested
-batch, one exported run sheet), then three timed launches until the window has painted. Any
-non-zero exit, traceback or line on stderr fails the build, as does (on Linux) a bundle over
-SIZE_TARGET_MB or a kept file that links against a Qt library the spec left out. Prints the
-bundle's size, the build time and the start-up time. Exit status 0 when every check passed.
+The checks run the built executable itself, never the source tree: `--version`; then
+`--smoke-test` on both examples under QT_QPA_PLATFORM=offscreen (the real window, one
+suggested batch, one exported run sheet); then `report` (a PDF with the model's plots); then
+three timed launches until the window has painted. Any non-zero exit, traceback or line on
+stderr fails the build, as does (on Linux) a bundle over SIZE_TARGET_MB or a kept file that
+links against a Qt library the spec left out. Prints the bundle's size, the build time and
+the start-up time. Exit status 0 when every check passed.
 """
 
 from __future__ import annotations
@@ -170,6 +171,16 @@ def smoke_test(exe: Path, example: Path, env: dict[str, str], cwd: Path) -> None
         print(f"      {line}")
 
 
+def check_report(exe: Path, example: Path, env: dict[str, str], cwd: Path) -> None:
+    """`nextbatch report` writes a PDF: the model insights, pyqtgraph plots and QPdfWriter,
+    which the smoke test's window does not reach."""
+    pdf = cwd / f"{example.stem}-report.pdf"
+    out = launch(exe, ["report", str(example), str(pdf)], env, cwd)
+    if not pdf.is_file() or pdf.read_bytes()[:5] != b"%PDF-":
+        raise CheckFailed(f"report {example.name}: no PDF was written; it printed:\n{out}")
+    print(f"ok  {out.strip()}")
+
+
 def startup_seconds(exe: Path, env: dict[str, str], cwd: Path) -> float:
     """Seconds from starting the bundle until its window has painted (median of launches).
 
@@ -234,6 +245,7 @@ def check_bundle(bundle: Path) -> tuple[float, float]:
         check_version(exe, env, home)
         for name in EXAMPLES:
             smoke_test(exe, ROOT / "resources" / "examples" / name, env, home)
+        check_report(exe, ROOT / "resources" / "examples" / EXAMPLES[-1], env, home)
         startup = startup_seconds(exe, env, home)
     print(f"ok  start-up until the window has painted: {startup:.2f} s "
           f"(median of {STARTUP_LAUNCHES})")

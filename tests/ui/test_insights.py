@@ -184,14 +184,18 @@ def test_the_margin_is_in_the_result_s_unit_and_changes_the_advice(
 
 
 def test_the_report_is_saved_from_the_tab(window: MainWindow, shaving_insights: InsightsView,
-                                          answers: Any, tmp_path: Path) -> None:
+                                          answers: Any, tmp_path: Path, qtbot: Any) -> None:
     from nextbatch.ui.report import page_count
 
     view = shaving_insights
     assert view.report_button.isEnabled()
     answers.paths = [tmp_path / "cream.pdf"]
-    path = view.save_report()
-    assert path == tmp_path / "cream.pdf" and path.read_bytes().startswith(b"%PDF-")
+    job = view.save_report()
+    assert job is not None and view.status.text() == "Writing the report…"
+    with qtbot.waitSignal(job.finished, timeout=WAIT_MS):
+        pass
+    path = tmp_path / "cream.pdf"
+    assert path.read_bytes().startswith(b"%PDF-")
     optimized = sum(1 for r in window.document.study.responses if r.is_optimized)
     assert page_count(path) == 6 + optimized
     assert "cream.pdf" in view.status.text()

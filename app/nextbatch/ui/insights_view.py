@@ -579,26 +579,47 @@ class InsightsView(QWidget):
         self.detail_updated.emit(name)
 
     # ------------------------------------------------------------------ the report
-    def save_report(self) -> Path | None:
-        """Write the PDF report of what is on screen (drawn here: Qt paints on this thread)."""
+    def save_report(self) -> Job | None:
+        """Write the PDF report of what is on screen; the job that computes it.
+
+        The numbers are computed in a worker, the pages drawn here when it is done: pictures
+        and pages are Qt widgets and painters, which live on the GUI thread.
+        """
         if self.insights is None or self._jobs:
             return None
-        study = self.insights.models.study  # the copy these insights were computed on
+        insights = self.insights
+        study = insights.models.study  # the copy these insights were computed on
         path = Ask.save_path(self, "Save report", f"{study.name} - report.pdf", REPORT_FILTER)
         if path is None:
             return None
+
+        def work(_progress: Any, _cancelled: Any) -> Any:
+            from nextbatch.ui.report import gather
+
+            return gather(study, insights)
+
+        self.report_button.setEnabled(False)
+        self.status.setText("Writing the report…")
+        job = self.jobs.start("insights-report", work)
+        job.succeeded.connect(lambda data: self._write_report(study, path, data))
+        job.failed.connect(lambda exc, details: show_error(
+            self, f"Could not write {path.name}", exc, details))
+        job.finished.connect(lambda: self.report_button.setEnabled(not self._jobs))
+        return job
+
+    def _write_report(self, study: Any, path: Path, data: Any) -> None:
         from nextbatch.ui.report import write_report
 
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            pages = write_report(study, path, insights=self.insights)
+            pages = write_report(study, path, data)
         except OSError as exc:
             show_error(self, f"Could not write {path.name}", exc, "")
-            return None
+            self.status.setText(f"The report was not written: {exc}")
+            return
         finally:
             QApplication.restoreOverrideCursor()
         self.status.setText(f"Report written to {path} ({pages} pages).")
-        return path
 
     # ------------------------------------------------------------------ confirmation
     def add_confirmation_run(self) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -67,24 +68,46 @@ def page_count(path: Path) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", path.read_bytes()))
 
 
-def write_report(study: Study, path: Path, *, insights: Any = None, seed: int = 0,
-                 progress: Callable[[float, str], None] | None = None) -> int:
-    """Write the report of `study` to the PDF `path`; the number of pages written.
+@dataclass(frozen=True, eq=False)
+class ReportData:
+    """Everything the report shows that takes computing: gathered in a worker, drawn after."""
 
-    `insights` (from `nextbatch.optim.insights.analyze`) is computed here when not given.
+    insights: Any  # nextbatch.optim.insights.Insights
+    curves: dict[tuple[str, str], Any]  # (variable, response) -> EffectCurve
+    trade: Any  # the TradeOff of the first two optimized responses, or None
+
+
+def gather(study: Study, insights: Any = None, seed: int = 0) -> ReportData:
+    """Compute what the report of `study` shows (no Qt: safe in a worker thread).
+
+    `insights` must come from `analyze` on this very `study` object; it is computed when
+    not given.
     """
     from nextbatch.optim import insights as compute
 
-    say = progress or (lambda _f, _m: None)
-    if insights is None:
-        say(0.0, "Fitting the models…")
-        insights = compute.analyze(study, seed=seed)
-    say(0.5, "Drawing the pictures…")
-    parts = _Report(study, insights, compute)
+    insights = insights if insights is not None else compute.analyze(study, seed=seed)
+    models = insights.models
+    curves = {(v.name, r.name): compute.effect_curve(study, v.name, r.name, models=models)
+              for r in study.responses if r.is_optimized and r.name in models.models
+              for v in study.variables if v.fixed is None}
+    optimized = [r.name for r in study.responses if r.is_optimized]
+    trade = (compute.trade_off(study, optimized[0], optimized[1], models=models)
+             if len(optimized) >= 2 else None)
+    return ReportData(insights, curves, trade)
+
+
+def write_report(study: Study, path: Path, data: ReportData | None = None,
+                 seed: int = 0) -> int:
+    """Write the report of `study` to the PDF `path`; the number of pages written.
+
+    Draws on the GUI thread (pictures and pages are Qt widgets and painters); `data` from
+    `gather` is computed here when not given.
+    """
+    data = data if data is not None else gather(study, seed=seed)
+    parts = _Report(study, data)
     body = "".join(part() for part in (parts.definition, parts.runs, parts.model_check,
                                        parts.what_matters, parts.effects, parts.progress,
                                        parts.best, parts.next_batch))
-    say(0.9, "Writing the PDF…")
     writer = QPdfWriter(str(path))
     writer.setTitle(study.name)
     writer.setCreator(f"NextBatch {nextbatch.__version__}")
@@ -158,10 +181,10 @@ def _plain(value: float | None) -> str:
 class _Report:
     """The parts of the report, each an HTML string; pictures collect in `images`."""
 
-    def __init__(self, study: Study, insights: Any, compute: Any) -> None:
+    def __init__(self, study: Study, data: ReportData) -> None:
         self.study = study
-        self.insights = insights
-        self.compute = compute
+        self.insights = data.insights
+        self.data = data
         self.images: dict[str, Any] = {}
         self.optimized = [r for r in study.responses if r.is_optimized]
 
@@ -266,8 +289,7 @@ class _Report:
             for v in self.study.variables:
                 if v.fixed is not None:
                     continue
-                curve = self.compute.effect_curve(self.study, v.name, response.name,
-                                                  models=models)
+                curve = self.data.curves[v.name, response.name]
                 cells.append(self.picture(
                     f"effect-{response.name}-{v.name}",
                     lambda p, c=curve, v=v, r=response: plots.draw_effect(p, c, v, r),
@@ -316,9 +338,8 @@ class _Report:
         inner = (_table(["", f"Best run so far{run}", "Model's best recipe",
                          "Most likely between"], rows)
                  + f"<h3>Stop or go on?</h3><p>{_e(self.insights.stop.message)}</p>")
-        if len(self.optimized) >= 2:
-            a, b = self.optimized[:2]
-            trade = self.compute.trade_off(s, a.name, b.name, models=self.insights.models)
+        if (trade := self.data.trade) is not None:
+            a, b = s.response(trade.response_a), s.response(trade.response_b)
             inner += "<h3>Trade-off</h3>" + self.picture(
                 "trade-off", lambda p: plots.draw_trade_off(p, trade, a, b), THIRD)
             inner += f"<p class='caption'>{_e(plots.TRADE_OFF_CAPTION)}</p>"

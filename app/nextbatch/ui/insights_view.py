@@ -118,13 +118,16 @@ class InsightsView(QWidget):
         top.addWidget(self.status, 1)
         top.addWidget(self.report_button)
         column.addLayout(top)
-        for row in ((self._build_check(), self._build_importance()), (self._build_effects(),),
-                    (self._build_map(), self._build_ternary()),
-                    (self._build_progress(), self._build_trade_off()),
-                    (self._build_best(), self._build_stop())):
+        rows: tuple[tuple[tuple[QWidget, int], ...], ...] = (
+            ((self._build_check(), 1), (self._build_importance(), 1)),
+            ((self._build_effects(), 1),),
+            ((self._build_map(), 1), (self._build_ternary(), 1)),
+            ((self._build_progress(), 1), (self._build_trade_off(), 1)),
+            ((self._build_best(), 3), (self._build_stop(), 2)))  # the table needs the room
+        for row in rows:
             pair = QHBoxLayout()
-            for box in row:
-                pair.addWidget(box, 1)
+            for box, stretch in row:
+                pair.addWidget(box, stretch)
             column.addLayout(pair)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -213,8 +216,7 @@ class InsightsView(QWidget):
         return box
 
     def _build_best(self) -> QGroupBox:
-        box, layout = _section("Best recipe",
-                               "The best run so far and the model's best guess")
+        box, layout = _section("Best recipe", "The best run so far and the model's best guess")
         self.best_table = QTableWidget()
         self.best_table.setToolTip("The best run measured so far beside the recipe the model "
                                    "expects to be best, with the range it most likely lies in")
@@ -466,20 +468,19 @@ class InsightsView(QWidget):
         self.progress_card.set_caption(plots.progress_caption(what))
 
     def _show_best(self) -> None:
-        best, study, table = self.insights.best, self.document.study, self.best_table
         from nextbatch.io.runsheet import rounded
 
-        rows = [(v.header, rounded(v, best.measured_settings.get(v.name, "")),
-                 rounded(v, best.predicted_settings.get(v.name, "")), "")
+        best, study, table = self.insights.best, self.document.study, self.best_table
+        rows = [(v.header, _plain(rounded(v, best.measured_settings.get(v.name, ""))),
+                 _plain(rounded(v, best.predicted_settings.get(v.name, ""))), "")
                 for v in study.variables]
         for r in study.responses:
             interval = best.interval.get(r.name)
-            span = (f"{plots.number(interval[0])} to {plots.number(interval[1], r.unit)}"
-                    if interval else "")
             mean = best.predicted.get(r.name)
-            measured = best.measured_results.get(r.name)
-            rows.append((r.header, "" if measured is None else f"{measured:.6g}",
-                         mean[0] if isinstance(mean, tuple) else mean, span))
+            rows.append((r.header, _plain(best.measured_results.get(r.name)),
+                         plots.number(mean[0]) if mean else "",
+                         f"{plots.number(interval[0])} to {plots.number(interval[1], r.unit)}"
+                         if interval else ""))
         table.clear()
         table.setRowCount(len(rows))
         table.setColumnCount(3)
@@ -487,18 +488,18 @@ class InsightsView(QWidget):
         table.setHorizontalHeaderLabels([f"Best run so far{run}",
                                          "Model's best recipe", "Most likely between"])
         table.setVerticalHeaderLabels([row[0] for row in rows])
-        for i, (_label, measured, predicted, span) in enumerate(rows):
-            for j, value in enumerate((measured, predicted, span)):
-                text = plots.number(value) if isinstance(value, float) else str(
-                    "" if value is None else value)
+        for i, row in enumerate(rows):
+            for j, text in enumerate(row[1:]):
                 item = QTableWidgetItem(text)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 table.setItem(i, j, item)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         table.resizeRowsToContents()
-        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+        table.setFixedHeight(header.sizeHint().height() + 2 * table.frameWidth()
                              + sum(table.rowHeight(i) for i in range(table.rowCount())) + 2)
         self.confirm_button.setEnabled(bool(best.predicted_settings))
         self._show_stop(self.insights.stop)
@@ -661,3 +662,10 @@ def margin_unit(models: Any) -> str:
         response = goals[0].response
         return response.unit or f"(on the scale of {response.title})"
     return "of overall desirability (0 to 1)"
+
+
+def _plain(value: object) -> str:
+    """A setting or a measured result as the lab typed it: 3.2, 25, 4600, lecithin."""
+    if value is None or value == "":
+        return ""
+    return f"{value:.6g}" if isinstance(value, float) else str(value)

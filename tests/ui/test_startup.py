@@ -37,6 +37,7 @@ for _ in range(5):
     app.processEvents()
 assert window.view is not None, "the example did not open"
 print("HEAVY:" + ",".join(seen[0]))
+print("ICON SIZES:", len(app.windowIcon().availableSizes()))
 window.document.stack.setClean()
 window.close()
 """
@@ -60,6 +61,8 @@ def test_first_window_does_not_import_sklearn_scipy_optimize_or_openpyxl(tmp_pat
         [sys.executable, "-c", SHOW_WINDOW, str(tmp_path / "s.ini"), str(tmp_path / "rec")],
         capture_output=True, text=True, timeout=120, env=_env(), check=True)
     assert "HEAVY:\n" in out.stdout, out.stdout + out.stderr
+    sizes = int(out.stdout.split("ICON SIZES:")[1].split()[0])
+    assert sizes >= 5  # the title bar, task bar and Alt+Tab each get a drawn size of our icon
 
 
 def test_smoke_test_suggests_and_exports_then_exits_0(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from nextbatch.ui.dialogs import Ask
 from nextbatch.ui.document import StudyDocument
 from nextbatch.ui.errors import install_excepthook
 from nextbatch.ui.main_window import MainWindow
+from nextbatch.ui.resources_path import app_icon
 from nextbatch.ui.settings import AppSettings
 from nextbatch.ui.theme import follow_system_scheme
 
@@ -57,6 +58,9 @@ def application() -> QApplication:
     app.setApplicationName("NextBatch")
     app.setOrganizationName("NextBatch")
     app.setApplicationDisplayName("NextBatch")
+    # The desktop file's name lets Wayland docks match the window to its menu entry and icon.
+    app.setDesktopFileName("io.github.nextbatch.NextBatch")
+    app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
     follow_system_scheme(app)
     return app

@@ -140,9 +140,10 @@ def test_a_result_typed_in_triggers_an_update(window: MainWindow,
     view = shaving_insights
     shown = view.insights
     run = window.document.study.runs[0]
-    window.document.do(commands.RecordResults(run.id, {"foam_height": 55.0}))
-    assert view.busy and view.status.text() == "Updating…"
-    qtbot.waitUntil(lambda: view.insights is not shown and not view.busy, timeout=WAIT_MS)
+    with qtbot.waitSignal(view.updated, timeout=WAIT_MS):
+        window.document.do(commands.RecordResults(run.id, {"foam_height": 55.0}))
+        assert view.busy and view.status.text() == "Updating…"
+    assert view.insights is not shown
     check = view.insights.checks["foam_height"]
     assert any(p.run_id == run.id and p.measured == 55.0 for p in check.loo)
 

@@ -65,14 +65,14 @@ def _combo(tip: str) -> QComboBox:
     return box
 
 
-def _fill(box: QComboBox, items: list[tuple[str, str]], keep: bool = True) -> None:
+def _fill(box: QComboBox, items: list[tuple[str, str]]) -> None:
     """Replace the items (text, name) of `box`, keeping the current choice when it still exists."""
     current = box.currentData()
     box.blockSignals(True)
     box.clear()
     for text, name in items:
         box.addItem(text, name)
-    if keep and (i := box.findData(current)) >= 0:
+    if (i := box.findData(current)) >= 0:
         box.setCurrentIndex(i)
     box.blockSignals(False)
 
@@ -134,8 +134,6 @@ class InsightsView(QWidget):
         scroll.setWidget(content)
         scroll.setWidgetResizable(True)
         QVBoxLayout(self).addWidget(scroll)
-        self.cards = [self.check_card, self.importance_card, self.map_card, self.ternary_card,
-                      self.progress_card, self.trade_card]
         document.changed.connect(self.schedule)
         document.problems_changed.connect(self.schedule)  # the first: once the window is up
         self._fill_choices()

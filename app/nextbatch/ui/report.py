@@ -9,6 +9,7 @@ QApplication (the CLI starts one on the offscreen platform when there is no disp
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -403,6 +404,10 @@ def _limits(r: Any) -> str:
 
 
 def _predicted(value: tuple[float, float] | None, unit: str) -> str:
+    """`53.0 ± 0.5 mm`: the mean to the precision its uncertainty allows."""
     if value is None:
         return ""
-    return f"{plots.number(value[0])} ± {plots.number(value[1], unit)}"
+    mean, sd = value
+    digits = 1 - math.floor(math.log10(sd)) if sd > 0 and math.isfinite(sd) else 2
+    digits = min(6, max(0, digits))
+    return f"{mean:.{digits}f} ± {sd:.{digits}f} {unit}".strip()

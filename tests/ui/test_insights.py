@@ -6,7 +6,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from nextbatch.resources import example_path
 from nextbatch.ui import plots
 from nextbatch.ui.insights_view import InsightsView
@@ -217,3 +220,33 @@ def test_a_study_without_results_shows_what_is_missing(window: MainWindow, qtbot
     assert "not yet" in view.verdicts.text()
     assert not view.effect_cards and not view.confirm_button.isEnabled()
     assert "nothing to improve on" in view.stop_words.text()
+
+
+finite = st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_infinity=False)
+
+
+@given(finite)
+def test_numbers_show_three_digits_without_e_notation(value: float) -> None:
+    text = plots.number(value, "mm")
+    assert text.endswith(" mm") and "e" not in text
+    shown = float(text.removesuffix(" mm"))
+    assert abs(shown - value) <= max(abs(value) * 0.006, 1e-6)
+
+
+@given(st.lists(st.tuples(*[st.floats(0, 100, allow_nan=False)] * 3), min_size=1, max_size=30))
+def test_the_triangle_holds_every_recipe(parts: list[tuple[float, float, float]]) -> None:
+    import math
+
+    x, y = plots.ternary_xy(np.array(parts))
+    h = math.sqrt(3) / 2
+    tol = 1e-9
+    assert ((y >= -tol) & (y <= h + tol)).all()
+    # inside both slanted sides of the triangle (0, 0), (1, 0), (0.5, h)
+    assert (y <= 2 * h * x + tol).all() and (y <= 2 * h * (1 - x) + tol).all()
+
+
+@given(st.text(min_size=1, max_size=60), st.integers(6, 20))
+def test_level_names_fit_two_lines(name: str, room: int) -> None:
+    shown = plots._shorten(name, room)
+    lines = shown.split("\n")
+    assert len(lines) <= 2 and all(len(line) <= room for line in lines)

@@ -156,7 +156,7 @@ def export_svg(plot: pg.PlotItem, path: Path) -> Path:
     return path
 
 
-def render_image(widget: pg.PlotWidget, width: int, height: int, density: float = 2.5) -> QImage:
+def render_image(widget: pg.PlotWidget, width: int, height: int, density: float = 2.0) -> QImage:
     """The plot as a `width` × `height` picture, without showing it (the report).
 
     Sizes are logical pixels, as on screen; `density` times as many pixels are drawn, text

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -81,7 +82,7 @@ def test_hovering_a_point_names_its_run(shaving_insights: InsightsView, qtbot: A
     check = shaving_insights.insights.checks[shaving_insights.check_response.currentData()]
     point = check.loo[0]
     scene = card.plot.getViewBox().mapViewToScene(
-        plots.pg.Point(point.measured, point.predicted))
+        pg.Point(point.measured, point.predicted))
     where: QPoint = card.widget.mapFromScene(scene)
     QTest.mouseMove(card.widget.viewport(), where)
     tip = card.plot.getViewBox().toolTip()
@@ -166,7 +167,7 @@ def test_two_chosen_settings_and_three_ingredients_redraw(shaving_insights: Insi
                           timeout=WAIT_MS):
         view.map_y.setCurrentIndex(view.map_y.count() - 1)
     assert coloured_pixels(view.map_card) > 20
-    bars = [i for i in view.map_card.plot.scene().items() if isinstance(i, plots.pg.ColorBarItem)]
+    bars = [i for i in view.map_card.plot.scene().items() if isinstance(i, pg.ColorBarItem)]
     assert len(bars) == 1  # redrawing replaces the colour bar, it does not add one
     with qtbot.waitSignal(view.detail_updated, check_params_cb=lambda n: n == "ternary",
                           timeout=WAIT_MS):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -118,25 +119,37 @@ class InsightsView(QWidget):
         top.addWidget(self.status, 1)
         top.addWidget(self.report_button)
         column.addLayout(top)
-        rows: tuple[tuple[tuple[QWidget, int], ...], ...] = (
-            ((self._build_check(), 1), (self._build_importance(), 1)),
-            ((self._build_effects(), 1),),
-            ((self._build_map(), 1), (self._build_ternary(), 1)),
-            ((self._build_progress(), 1), (self._build_trade_off(), 1)),
-            ((self._build_best(), 3), (self._build_stop(), 2)))  # the table needs the room
-        for row in rows:
-            pair = QHBoxLayout()
-            for box, stretch in row:
-                pair.addWidget(box, stretch)
-            column.addLayout(pair)
         column.addStretch(1)
+        self._column = column
         scroll = QScrollArea()
         scroll.setWidget(content)
         scroll.setWidgetResizable(True)
         QVBoxLayout(self).addWidget(scroll)
         document.changed.connect(self.schedule)
         document.problems_changed.connect(self.schedule)  # the first: once the window is up
+        self._built = False
+
+    def _build(self) -> None:
+        """Build the sections (and so load pyqtgraph) when first needed, not on opening."""
+        if self._built:
+            return
+        self._built = True
+        rows: tuple[tuple[tuple[QWidget, int], ...], ...] = (
+            ((self._build_check(), 1), (self._build_importance(), 1)),
+            ((self._build_effects(), 1),),
+            ((self._build_map(), 1), (self._build_ternary(), 1)),
+            ((self._build_progress(), 1), (self._build_trade_off(), 1)),
+            ((self._build_best(), 3), (self._build_stop(), 2)))  # the table needs the room
+        for i, row in enumerate(rows):
+            pair = QHBoxLayout()
+            for box, stretch in row:
+                pair.addWidget(box, stretch)
+            self._column.insertLayout(1 + i, pair)
         self._fill_choices()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._build()
+        super().showEvent(event)
 
     # ------------------------------------------------------------------ sections
     def _build_check(self) -> QGroupBox:
@@ -330,6 +343,7 @@ class InsightsView(QWidget):
         if self._closed:
             return None
         self._seen = self._fingerprint()
+        self._build()
         self._fill_choices()
         study = self.document.study.copy()
 

@@ -3,7 +3,8 @@
 Each `draw_*` function fills one `PlotItem` from one result of `nextbatch.optim.insights`,
 so the window and the report show the same picture. `PlotCard` frames a plot with its title,
 a one-line caption of how to read it, and "Save picture" (PNG or SVG). Points that stand for
-runs show the run's ID and values when hovered.
+runs show the run's ID and values when hovered. pyqtgraph is imported where it is used:
+opening a study need not wait the 0.3 s it takes to load.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout
 
 from nextbatch.ui.dialogs import Ask
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
 
 INK = "#222222"
 BLUE = "#1f5fa8"
@@ -57,6 +60,8 @@ def number(value: float | None, unit: str = "") -> str:
 
 def new_plot_widget() -> pg.PlotWidget:
     """A white plot with dark axes, as it will be printed."""
+    import pyqtgraph as pg
+
     widget = pg.PlotWidget(background="w")
     item = widget.getPlotItem()
     for name in ("left", "bottom"):
@@ -176,6 +181,8 @@ def run_points(plot: pg.PlotItem, x: Sequence[float], y: Sequence[float],
                tips: Sequence[str], color: str = BLUE, size: int = 10,
                edge: str = "w") -> pg.ScatterPlotItem:
     """Dots that stand for runs: hovering one shows its tip (run ID and values)."""
+    import pyqtgraph as pg
+
     item = pg.ScatterPlotItem(x=list(x), y=list(y), data=list(tips), size=size,
                               brush=pg.mkBrush(color), pen=pg.mkPen(edge, width=1),
                               hoverable=True, hoverBrush=pg.mkBrush(ORANGE), hoverSize=size + 4,
@@ -211,6 +218,8 @@ def _labels(plot: pg.PlotItem, bottom: str, left: str) -> None:
 
 
 def _legend(plot: pg.PlotItem) -> pg.LegendItem:
+    import pyqtgraph as pg
+
     legend = plot.addLegend(offset=(10, 10), labelTextColor=INK,
                             brush=pg.mkBrush(255, 255, 255, 220))
     return legend
@@ -223,6 +232,8 @@ CHECK_CAPTION = ("Each dot is a run, predicted by a model that has not seen it: 
 
 def draw_model_check(plot: pg.PlotItem, check: Any, response: Any) -> None:
     """Measured against predicted-without-that-run, with the ideal line."""
+    import pyqtgraph as pg
+
     points = list(check.loo)
     _labels(plot, f"Measured {response.header}", "Predicted without that run")
     if not points:
@@ -247,6 +258,8 @@ IMPORTANCE_CAPTION = ("The longer the bar, the more that setting changes the res
 
 def draw_importance(plot: pg.PlotItem, items: Sequence[Any], titles: dict[str, str]) -> None:
     """Horizontal bars of each variable's share, largest on top, with whiskers."""
+    import pyqtgraph as pg
+
     ordered = list(reversed(items))  # bars are drawn bottom-up: the largest on top
     y = np.arange(len(ordered), dtype=float)
     share = np.array([100 * i.share for i in ordered], dtype=float)
@@ -275,6 +288,8 @@ def effect_caption(response_title: str) -> str:
 
 def draw_effect(plot: pg.PlotItem, curve: Any, variable: Any, response: Any) -> None:
     """The predicted response along one variable, with its band and the best recipe's value."""
+    import pyqtgraph as pg
+
     x = np.asarray(curve.x)
     mean, low, high = (np.asarray(a, dtype=float) for a in (curve.mean, curve.low, curve.high))
     if variable.kind == "categorical":
@@ -315,6 +330,8 @@ def map_caption(response_title: str) -> str:
 def draw_map(plot: pg.PlotItem, emap: Any, var_x: Any, var_y: Any, response: Any,
              runs: Sequence[tuple[str, float, float]] = ()) -> None:
     """A coloured map of the prediction over two settings, infeasible recipes left blank."""
+    import pyqtgraph as pg
+
     x, y = np.asarray(emap.x, dtype=float), np.asarray(emap.y, dtype=float)
     mean = np.array(emap.mean, dtype=float)
     mean[~np.asarray(emap.feasible, dtype=bool)] = np.nan
@@ -365,6 +382,8 @@ def ternary_xy(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def draw_ternary(plot: pg.PlotItem, tmap: Any, components: Sequence[Any],
                  response: Any) -> None:
     """The feasible part of a three-ingredient triangle, coloured by the prediction."""
+    import pyqtgraph as pg
+
     h = math.sqrt(3) / 2
     plot.plot([0, 1, 0.5, 0], [0, 0, h, 0], pen=pg.mkPen(INK, width=1.5))
     points = np.asarray(tmap.points, dtype=float)
@@ -401,6 +420,8 @@ def progress_caption(what: str) -> str:
 def draw_progress(plot: pg.PlotItem, batches: Sequence[int], values: Sequence[float],
                   ylabel: str, tips: Sequence[str]) -> None:
     """Best so far after each batch, as steps with a dot per batch."""
+    import pyqtgraph as pg
+
     x = np.asarray(batches, dtype=float)
     y = np.asarray(values, dtype=float)
     keep = np.isfinite(y)
@@ -418,6 +439,8 @@ TRADE_OFF_CAPTION = ("Each dot is a measured run; the orange line joins the runs
 
 def draw_trade_off(plot: pg.PlotItem, trade: Any, ra: Any, rb: Any) -> None:
     """Measured runs of two responses, their measured best compromises and predicted ones."""
+    import pyqtgraph as pg
+
     legend = _legend(plot)
     front = sorted((p[1], p[2]) for p in trade.measured_front)
     if front:

@@ -62,7 +62,9 @@ def _and(names: list[str]) -> str:
 def _combo(tip: str) -> QComboBox:
     box = QComboBox()
     box.setToolTip(tip)
-    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    # as wide as 12 characters, not as the longest name: the sections must fit side by side
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(12)
     return box
 
 
@@ -212,8 +214,9 @@ class InsightsView(QWidget):
         for combo in (*self.ternary_parts, self.ternary_response):
             combo.currentIndexChanged.connect(lambda _i: self.start_detail("ternary"))
         self.ternary_card = plots.PlotCard("Mixture triangle")
-        layout.addLayout(self._row("Mixture", self.ternary_mixture, "ingredients",
-                                   *self.ternary_parts, "result", self.ternary_response))
+        layout.addLayout(self._row("Mixture", self.ternary_mixture, "result",
+                                   self.ternary_response))
+        layout.addLayout(self._row("Ingredients", *self.ternary_parts))
         layout.addWidget(self.ternary_card)
         return self.ternary_box
 
@@ -252,8 +255,8 @@ class InsightsView(QWidget):
         self.margin.editingFinished.connect(lambda: self.start_detail("stop"))
         self.margin_unit = QLabel()
         layout.addWidget(self.stop_words)
-        layout.addLayout(self._row("Worth another batch if it beats the best by",
-                                   self.margin, self.margin_unit))
+        layout.addWidget(QLabel("Another batch is worth it if it beats the best by at least"))
+        layout.addLayout(self._row(self.margin, self.margin_unit))
         layout.addStretch(1)
         return box
 

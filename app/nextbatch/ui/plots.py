@@ -206,7 +206,7 @@ def _shorten(text: str, room: int) -> str:
     """A level name on at most two lines of `room` characters (cut with … beyond)."""
     import textwrap
 
-    lines = textwrap.wrap(text, room) or [""]
+    lines = textwrap.wrap(text, room, break_long_words=False) or [""]
     if len(lines) > 2:
         lines = [lines[0], lines[1][:room - 1] + "…"]
     return "\n".join(line if len(line) <= room else line[:room - 1] + "…" for line in lines)
@@ -399,7 +399,8 @@ def draw_ternary(plot: pg.PlotItem, tmap: Any, components: Sequence[Any],
         bar = pg.ColorBarItem(values=(lo, hi if hi > lo else lo + 1), colorMap=cmap,
                               interactive=False, label=response.header)
         plot.layout.addItem(bar, *COLOUR_BAR_CELL)
-    for (cx, cy, anchor), var in zip(((0, 0, (1, 0)), (1, 0, (0, 0)), (0.5, h, (0.5, 1))),
+    # names under the bottom corners and over the top one, centred, so that long ones fit
+    for (cx, cy, anchor), var in zip(((0, 0, (0.5, 0)), (1, 0, (0.5, 0)), (0.5, h, (0.5, 1))),
                                      components, strict=False):
         label = pg.TextItem(var.title, color=INK, anchor=anchor)
         label.setPos(cx, cy)
@@ -408,7 +409,7 @@ def draw_ternary(plot: pg.PlotItem, tmap: Any, components: Sequence[Any],
     plot.hideAxis("bottom")
     plot.showGrid(x=False, y=False)
     plot.setAspectLocked(True)
-    plot.setRange(xRange=(-0.3, 1.3), yRange=(-0.1, h + 0.1), padding=0)
+    plot.setRange(xRange=(-0.25, 1.25), yRange=(-0.15, h + 0.1), padding=0)
 
 
 def progress_caption(what: str) -> str:

@@ -10,8 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_import_linter_contracts_hold():
     lint_imports = Path(sys.executable).with_name("lint-imports")
-    done = subprocess.run([str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     for contract in ("core imports neither optim, io nor ui",
                      "optim and io are independent of each other",

@@ -24,9 +24,11 @@ functions (Branin, Hartmann-6, Rosenbrock, Ackley; 8-32 points) before being fix
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
@@ -69,18 +71,38 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def one_blas_thread(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run `method` with BLAS limited to one thread.
+_blas_state = threading.local()
+
+
+@contextlib.contextmanager
+def single_blas_thread() -> Iterator[None]:
+    """BLAS limited to one thread for everything inside (not re-entered when nested).
 
     Our matrices are small (n <= a few hundred): threads cost more to wake than they save, and
     on a busy 2-core machine multithreaded OpenBLAS was measured up to 300x slower (32 ms vs
     0.1 ms for 64 prediction gradients at n = 20; 13 ms vs 2.6 ms per likelihood at n = 200).
-    Entering the limit costs about 10 microseconds.
+    Entering the limit costs about 10 microseconds, which adds up over the thousands of GP
+    calls of one suggestion: `suggest` enters it once and the GP methods inside skip theirs.
     """
+    if getattr(_blas_state, "active", False):
+        yield
+        return
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        _blas_state.active = True
+        try:
+            yield
+        finally:
+            _blas_state.active = False
+
+
+def one_blas_thread(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run `method` inside `single_blas_thread` (a plain call when already inside one)."""
 
     @functools.wraps(method)
     def limited(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        if getattr(_blas_state, "active", False):
+            return method(*args, **kwargs)
+        with single_blas_thread():
             return method(*args, **kwargs)
 
     return limited
@@ -321,7 +343,10 @@ class GaussianProcess:
     # ------------------------------------------------------------------ prediction
     @one_blas_thread
     def predict_latent(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Posterior mean and sd of f (noise excluded) in latent units, shapes (m,)."""
+        """Posterior mean and sd of f (noise excluded) in latent units, shapes (m,).
+
+        After `condition_on` with sampled values (one column per fantasy) the mean is (m, S).
+        """
         x = _as_inputs(X, self.n_features_in_)
         k_star = self._kernel(x, self.X_train_)
         mu = k_star @ self.alpha_
@@ -335,6 +360,7 @@ class GaussianProcess:
         """Latent mean and sd with their gradients with respect to the inputs, (m, d) each.
 
         Where the variance is at its floor the sd gradient is zero (the sd is flat there).
+        After `condition_on` with sampled values the mean is (m, S) and its gradient (m, S, d).
         """
         x = _as_inputs(X, self.n_features_in_)
         r2 = scaled_sqdist(x, self.X_train_, self.lengthscales_)
@@ -345,7 +371,12 @@ class GaussianProcess:
         var = self.signal_variance_ - np.sum(k_star * w, axis=1)
         floored = var <= MIN_LATENT_VARIANCE
         sigma = np.sqrt(np.maximum(var, MIN_LATENT_VARIANCE))
-        dmu = -weighted_diff_sum(slope * self.alpha_, x, self.X_train_) * inv_l2
+        if self.alpha_.ndim == 1:
+            dmu = -weighted_diff_sum(slope * self.alpha_, x, self.X_train_) * inv_l2
+        else:  # one mean per fantasy: (m, S, d)
+            sa = slope @ self.alpha_
+            dmu = -(sa[:, :, None] * x[:, None, :]
+                    - np.einsum("mj,js,jd->msd", slope, self.alpha_, self.X_train_)) * inv_l2
         dvar = 2.0 * weighted_diff_sum(slope * w, x, self.X_train_) * inv_l2
         dsigma = np.where(floored[:, None], 0.0, dvar / (2.0 * sigma[:, None]))
         return mu, sigma, dmu, dsigma
@@ -383,14 +414,33 @@ class GaussianProcess:
 
     # ------------------------------------------------------------------ fantasies
     @one_blas_thread
+    def sample_observations(self, X_new: np.ndarray, normals: np.ndarray) -> np.ndarray:
+        """Joint draws of noisy observations at X_new, (k, S), from standard normals (k, S).
+
+        The fantasies of Monte-Carlo batch selection: each column is one possible outcome of
+        the k planned runs, to be passed to `condition_on`. Fixed `normals` make them
+        deterministic.
+        """
+        x = _as_inputs(X_new, self.n_features_in_)
+        k_star = self._kernel(x, self.X_train_)
+        mu = k_star @ self.alpha_
+        v = solve_triangular(self.L_, k_star.T, lower=True, check_finite=False)
+        cov = self._kernel(x, x) - v.T @ v + self.noise_variance_ * np.eye(len(x))
+        chol, _ = robust_cholesky(0.5 * (cov + cov.T))
+        return (mu if mu.ndim == 2 else mu[:, None]) + chol @ normals
+
+    @one_blas_thread
     def condition_on(self, X_new: np.ndarray, z_new_latent: np.ndarray) -> GaussianProcess:
         """A copy that also observed z_new (latent units) at X_new, same hyperparameters.
 
         The Cholesky factor is extended by a block (O(n^2 k) for k new points), not
-        recomputed; `log_marginal_likelihood_` stays that of the fit.
+        recomputed; `log_marginal_likelihood_` stays that of the fit. A 2-D z_new (k, S)
+        gives S fantasies at once: they share the factor and differ only in their weights,
+        so the mean is then (m, S) and the sd stays one column.
         """
         x_new = _as_inputs(X_new, self.n_features_in_)
-        z_new = np.asarray(z_new_latent, dtype=float).ravel()
+        z_new = np.asarray(z_new_latent, dtype=float)
+        z_new = z_new.reshape(len(z_new), -1) if z_new.ndim == 2 else z_new.ravel()
         if z_new.shape[0] != x_new.shape[0]:
             raise ValueError(f"X_new has {x_new.shape[0]} rows but z has {z_new.shape[0]}")
         other = copy.copy(self)
@@ -404,8 +454,14 @@ class GaussianProcess:
         chol[:n, :n], chol[n:, :n], chol[n:, n:] = self.L_, b.T, corner
         other.L_ = chol
         other.X_train_ = np.vstack([self.X_train_, x_new])
-        other.z_train_ = np.concatenate([self.z_train_, z_new])
-        other.y_train_ = np.concatenate([self.y_train_, self.from_latent(z_new)])
+        z_old, y_old = self.z_train_, self.y_train_
+        if z_old.ndim != z_new.ndim:  # one side sampled: every fantasy shares the other
+            width = z_new.shape[1] if z_new.ndim == 2 else z_old.shape[1]
+            z_old = np.broadcast_to(z_old.reshape(n, -1), (n, width))
+            y_old = np.broadcast_to(y_old.reshape(n, -1), (n, width))
+            z_new = np.broadcast_to(z_new.reshape(k, -1), (k, width))
+        other.z_train_ = np.concatenate([z_old, z_new])
+        other.y_train_ = np.concatenate([y_old, self.from_latent(z_new)])
         other.alpha_ = cho_solve((chol, True), other.z_train_, check_finite=False)
         return other
 

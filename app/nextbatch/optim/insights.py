@@ -1,7 +1,7 @@
 """See the model: what the Insights view and the report show, computed without Qt.
 
 Everything here runs on the models `suggest` fits: `fit_models` builds them through the
-engine's own batch state (`nextbatch.optim.suggest._Batch.fit`: one GP per optimized response,
+engine's own fit (`nextbatch.optim.suggest.fit_objective`: one GP per optimized response,
 failed runs believed at the worst value, the success model), plus a GP per observe-only
 response fitted by the same `fit_gp` call, so that its model can be checked too. The GUI fits
 once per change and passes the result to every function below.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from nextbatch.core.runs import Run
 from nextbatch.core.study import Study
 from nextbatch.optim.encoding import Encoding, SearchSpace, Value
 from nextbatch.optim.objective import Objective, ResponseModel
+
+if TYPE_CHECKING:
+    from nextbatch.optim.suggest import FittedObjective
 
 DESIRABILITY = "desirability"  # the key of the overall desirability beside response names
 Z95 = 1.959963984540054  # half-width of a 95 % normal band, in sds
@@ -225,7 +228,7 @@ class FittedModels:
     pending: Objective | None
     n_measured: int
     needed: int
-    engine: Any = field(repr=False)  # the suggest batch state the models came from
+    engine: FittedObjective = field(repr=False)  # what suggest fitted (`fit_objective`)
 
     @property
     def can_guide(self) -> bool:
@@ -253,21 +256,18 @@ def fit_models(study: Study, seed: int = 0) -> FittedModels:
     recipe satisfies the rules.
     """
     from nextbatch.optim.gp import fit_gp
-    from nextbatch.optim.suggest import _Batch
+    from nextbatch.optim.suggest import fit_objective
 
     errors = study.errors()
     if errors:
         lines = "\n".join(f"  {p}" for p in errors)
         raise StudyError(f"the study has {len(errors)} error(s) to fix before the model can "
                          f"be shown:\n{lines}", errors)
-    pinned = {v.name: v.fixed for v in study.variables if v.fixed is not None}
-    engine = _Batch(study, study.batch_size, seed, pinned, 0.5, None, None)
+    engine = fit_objective(study, seed)
     goal_names = [r.name for r in engine.goal_responses]
-    objective = pending = None
+    objective, pending = engine.objective, engine.pending
     models: dict[str, ResponseModel] = {}
-    if any(finite(run.results.get(name)) for run in engine.done for name in goal_names):
-        pending = engine.fit()
-        objective = engine.base
+    if objective is not None:
         models = {m.response.name: m for m in objective.models}
     run_ids: dict[str, list[str]] = {}
     for response in study.responses:

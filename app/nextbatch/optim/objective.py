@@ -9,8 +9,10 @@
 * every `range` response adds log P(staying in range), an outcome constraint;
 * failed runs add log P(success) from a kernel-smoothed success rate (`SuccessModel`).
 
-`fantasize` returns the objective after Kriging-believer fantasies (each GP conditioned on
-its own mean), which is how pending runs and chosen batch members are accounted for.
+Pending runs and chosen batch members are accounted for by fantasies: `fantasize_samples`
+conditions each GP on joint draws of their outcomes and averages the score over the draws
+(what suggest uses); `fantasize` conditions on the GP's own mean (Kriging believer, what the
+insights use for a single picture of the model with the planned runs).
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ if TYPE_CHECKING:
     from nextbatch.optim.gp import GaussianProcess
 
 N_SAMPLES = 128  # base samples of the desirability's Monte-Carlo EI
+N_FANTASIES = 64  # sampled outcomes of the pending recipes (divides N_SAMPLES)
 _XI_SPAN = 0.4  # exploration 0 .. 1 moves the incumbent by -0.2 .. +0.2 latent sd
 _XI_DESIRABILITY = 0.1  # ... and by -0.02 .. +0.02 in desirability (a 0-1 scale)
 _TAU = 1e-3  # softness of the desirability improvement, in desirability units
+_STEP = 1e-6  # finite-difference step in latent units (the desirability's gradient)
 
 
 @dataclass(frozen=True)
@@ -116,36 +120,47 @@ class Objective:
         if len(self.goals) > 1 and base_samples is None:
             rng = np.random.default_rng(12345)
             self.base_samples = rng.standard_normal((N_SAMPLES, len(self.goals)))
-        self.best = self._best()
+        self.bests = self._bests()
+        self.best = float(np.mean(self.bests))  # the incumbent (one value without fantasies)
 
     # -------------------------------------------------------------- incumbent
     @property
     def xi(self) -> float:
         return (self.exploration - 0.5) * _XI_SPAN
 
-    def _best(self) -> float:
-        """The incumbent: best posterior mean (latent) or desirability among incumbents."""
+    @property
+    def n_fantasies(self) -> int:
+        """How many sampled outcomes of the pending recipes the models carry (1: none)."""
+        return max((_columns(m.gp) for m in self.models), default=1)
+
+    def _bests(self) -> np.ndarray:
+        """The incumbent of each fantasy: best posterior mean (latent) or desirability."""
         if len(self.incumbents) == 0 or not self.goals:
-            return -np.inf
+            return np.full(self.n_fantasies, -np.inf)
         if len(self.goals) == 1:
             model = self.goals[0]
-            mu, _ = model.gp.predict_latent(self.incumbents)
+            mu = _latent(model.gp, self.incumbents, False)[0]
             if model.goal == "target":
-                return float(np.min(np.abs(mu - model.latent_target())))
+                return np.min(np.abs(mu - model.latent_target()), axis=0)
             sign = 1.0 if model.goal == "maximize" else -1.0
-            return float(np.max(sign * mu))
-        return float(np.max(self.desirability(self.incumbents)))
+            return np.max(sign * mu, axis=0)
+        return np.max(self._desirability_columns(self.incumbents), axis=0)
 
     def desirability(self, X: np.ndarray) -> np.ndarray:
         """Overall desirability of the posterior medians at X (goal responses only)."""
+        return self._desirability_columns(X).mean(axis=1)
+
+    def _desirability_columns(self, X: np.ndarray) -> np.ndarray:
+        """Overall desirability of the medians at X under each fantasy, (m, S)."""
         parts, weights = {}, {}
         for m in self.goals:
-            mu, _ = m.gp.predict_latent(X)
+            mu = _latent(m.gp, X, False)[0]
             lo, hi = limits(m.response, m.observed)
             parts[m.response.name] = response_desirability(m.response, m.gp.from_latent(mu),
                                                            lo, hi)
             weights[m.response.name] = float(m.response.importance or 1)
-        return overall_desirability(parts, weights)
+        return np.broadcast_to(overall_desirability(parts, weights),
+                               (len(X), self.n_fantasies))
 
     # ------------------------------------------------------------------ score
     def score(self, X: np.ndarray) -> np.ndarray:
@@ -153,48 +168,52 @@ class Objective:
 
     def score_grad(self, X: np.ndarray,
                    with_grad: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
-        """Score of each row of X and (optionally) its gradient with respect to X."""
+        """Score of each row of X and (optionally) its gradient with respect to X.
+
+        Each term is computed per fantasy, (m, S); the score is the log of their mean over
+        the fantasies, so a recipe whose gain the pending recipes would already have made
+        (their fantasy outcomes raise the incumbent or lower its mean) scores low.
+        """
         X = np.atleast_2d(X)
-        value = np.zeros(len(X))
-        grad = np.zeros_like(X) if with_grad else None
+        m, d = X.shape
+        S = self.n_fantasies
+        value = np.zeros((m, S))
+        grad = np.zeros((m, S, d)) if with_grad else None
+        terms = []
         if len(self.goals) == 1:
-            v, g = self._single(X, self.goals[0], with_grad)
-            value += v
-            if grad is not None:
-                grad += g
+            terms.append(self._single(X, self.goals[0], with_grad))
         elif self.goals:
-            value += self._mc_desirability(X)
+            terms.append(self._moment_chain(X, with_grad, self._mc_from_moments))
+        terms += self._range_terms(X, with_grad)
+        for v, g in terms:
+            value = value + v
             if grad is not None:
-                grad += _finite_difference(self._mc_desirability, X)
-        for model in self.ranges:
-            lo = model.latent_limit(model.response.low, -np.inf)
-            hi = model.latent_limit(model.response.high, np.inf)
-            if np.isinf(lo) and np.isinf(hi):
-                continue
-            v, g = self._chain(model.gp, X, with_grad,
-                               lambda mu, sd, lo=lo, hi=hi: log_prob_between(mu, sd, lo, hi))
-            value += v
-            if grad is not None:
-                grad += g
+                grad = grad + g
+        from scipy.special import logsumexp, softmax
+
+        total = logsumexp(value, axis=1) - np.log(S)
+        total_grad = None
+        if grad is not None:
+            total_grad = np.einsum("ms,msd->md", softmax(value, axis=1), grad)
         if self.success is not None:
             v, g = self.success.log_prob_grad(X)
-            value += v
-            if grad is not None:
-                grad += g
-        return value, grad
+            total = total + v
+            if total_grad is not None:
+                total_grad = total_grad + g
+        return total, total_grad
 
     def _single(self, X: np.ndarray, model: ResponseModel,
                 with_grad: bool) -> tuple[np.ndarray, np.ndarray | None]:
         if model.goal == "target":
             target = model.latent_target()
-            width = max(self.best + self.xi, 1e-6)
+            width = np.maximum(self.bests + self.xi, 1e-6)
 
             def triangle(mu: np.ndarray, sd: np.ndarray):
                 return log_expected_triangle(mu, sd, target, width)
 
             return self._chain(model.gp, X, with_grad, triangle)
         sign = 1.0 if model.goal == "maximize" else -1.0
-        best = self.best + self.xi
+        best = self.bests + self.xi
 
         def ei(mu: np.ndarray, sd: np.ndarray):
             v, d_mu, d_sd = log_ei(sign * mu, sd, best)
@@ -205,20 +224,59 @@ class Objective:
     @staticmethod
     def _chain(gp: GaussianProcess, X: np.ndarray, with_grad: bool,
                fn) -> tuple[np.ndarray, np.ndarray | None]:
-        """fn(mu, sd) -> (value, d/dmu, d/dsd), chained with the GP's input gradients."""
-        if not with_grad:
-            mu, sd = gp.predict_latent(X)
-            return fn(mu, sd)[0], None
-        mu, sd, dmu, dsd = gp.predict_latent_grad(X)
+        """fn(mu, sd) -> (value, d/dmu, d/dsd) per fantasy, chained with the input gradients."""
+        mu, sd, dmu, dsd = _latent(gp, X, with_grad)
         v, d_mu, d_sd = fn(mu, sd)
-        return v, d_mu[:, None] * dmu + d_sd[:, None] * dsd
+        if dmu is None:
+            return v, None
+        return v, d_mu[:, :, None] * dmu + d_sd[:, :, None] * dsd
 
-    def _mc_desirability(self, X: np.ndarray) -> np.ndarray:
-        """Log of the Monte-Carlo expected improvement of the overall desirability."""
+    def _range_terms(self, X: np.ndarray, with_grad: bool) -> list:
+        """Log P(staying in range) of every range response, per fantasy."""
+        terms = []
+        for model in self.ranges:
+            lo = model.latent_limit(model.response.low, -np.inf)
+            hi = model.latent_limit(model.response.high, np.inf)
+            if np.isinf(lo) and np.isinf(hi):
+                continue
+            terms.append(self._chain(model.gp, X, with_grad,
+                                     lambda mu, sd, lo=lo, hi=hi: log_prob_between(mu, sd, lo,
+                                                                                   hi)))
+        return terms
+
+    def _moment_chain(self, X: np.ndarray, with_grad: bool,
+                      fn) -> tuple[np.ndarray, np.ndarray | None]:
+        """fn(means, sds) of the goal GPs at X, (m, S), with its gradient along X.
+
+        The gradient chains finite differences in each GP's mean and sd (cheap: no GP call)
+        with the GPs' analytic input gradients, instead of one GP call per input dimension.
+        """
+        moments = [_latent(m.gp, X, with_grad) for m in self.goals]
+        mus = [mo[0] for mo in moments]
+        sds = [mo[1] for mo in moments]
+        value = fn(mus, sds)
+        if not with_grad:
+            return value, None
+        grad = np.zeros((*value.shape, X.shape[1]))
+        for j, (mu, sd, dmu, dsd) in enumerate(moments):
+            shifted_mu = fn([*mus[:j], mu + _STEP, *mus[j + 1:]], sds)
+            shifted_sd = fn(mus, [*sds[:j], sd + _STEP, *sds[j + 1:]])
+            grad += ((shifted_mu - value) / _STEP)[:, :, None] * dmu
+            grad += ((shifted_sd - value) / _STEP)[:, :, None] * dsd
+        return value, grad
+
+    def _mc_from_moments(self, mus: list[np.ndarray], sds: list[np.ndarray]) -> np.ndarray:
+        """Log MC expected improvement of the overall desirability, (m, S).
+
+        From each goal's latent mean (m, S) and sd (m, 1).
+        The base samples are split into S equal consecutive groups, one per fantasy; each
+        fantasy's value is the log mean over its own group, against its own incumbent.
+        """
+        S = self.n_fantasies
+        owner = np.repeat(np.arange(S), len(self.base_samples) // S)
         parts, weights = {}, {}
-        for j, m in enumerate(self.goals):
-            mu, sd = m.gp.predict_latent(X)
-            z = mu[None, :] + sd[None, :] * self.base_samples[:, j:j + 1]
+        for j, (m, mu, sd) in enumerate(zip(self.goals, mus, sds, strict=True)):
+            z = mu[:, owner].T + sd[:, 0][None, :] * self.base_samples[:, j:j + 1]
             lo, hi = limits(m.response, m.observed)
             parts[m.response.name] = response_desirability(m.response, m.gp.from_latent(z),
                                                            lo, hi)
@@ -228,11 +286,13 @@ class Objective:
         d = overall_desirability(parts, weights)
         # Smoothed improvement (softplus with temperature TAU), averaged in log space: where
         # no sample improves, the score still says how close the samples come (qLogEI).
-        a = (d - (self.best + self.xi * _XI_DESIRABILITY)) / _TAU
+        best = self.bests[owner][:, None] + self.xi * _XI_DESIRABILITY
+        a = (d - best) / _TAU
         middle = np.log(np.log1p(np.exp(np.clip(a, -30.0, 30.0))))
         log_softplus = np.where(a < -30.0, a, np.where(a > 30.0, np.log(np.maximum(a, 30.0)),
                                                        middle))
-        return logsumexp(log_softplus, axis=0) - np.log(len(d)) + np.log(_TAU)
+        groups = log_softplus.reshape(S, -1, len(mus[0]))
+        return (logsumexp(groups, axis=1) - np.log(groups.shape[1])).T + np.log(_TAU)
 
     # -------------------------------------------------------------- fantasies
     def fantasize(self, X_new: np.ndarray) -> Objective:
@@ -241,19 +301,42 @@ class Objective:
             return self
         models = []
         for m in self.models:
-            mu, _ = m.gp.predict_latent(X_new)
+            mu = _latent(m.gp, X_new, False)[0]
             models.append(ResponseModel(m.response, m.gp.condition_on(X_new, mu), m.observed))
+        return self._with(models, X_new)
+
+    def fantasize_samples(self, X_new: np.ndarray, rng: np.random.Generator) -> Objective:
+        """The objective after sampled outcomes at X_new: N_FANTASIES joint draws per GP.
+
+        Monte-Carlo fantasies (sequential greedy q-EI): a recipe close to a pending one is
+        worth little in the draws where the pending one did well (the incumbent rose) and
+        in those where it did badly (the mean there fell), so batch members spread out
+        unless the model is sure of the gain. The draws continue the existing ones, if any.
+        """
+        if len(X_new) == 0:
+            return self
+        S = self.n_fantasies if self.n_fantasies > 1 else N_FANTASIES
+        models = []
+        for m in self.models:
+            z = m.gp.sample_observations(X_new, rng.standard_normal((len(X_new), S)))
+            models.append(ResponseModel(m.response, m.gp.condition_on(X_new, z), m.observed))
+        return self._with(models, X_new)
+
+    def _with(self, models: list[ResponseModel], X_new: np.ndarray) -> Objective:
         return Objective(models, np.vstack([self.incumbents, X_new]),
                          exploration=self.exploration, success=self.success,
                          base_samples=self.base_samples)
 
 
-def _finite_difference(fn, X: np.ndarray, step: float = 1e-6) -> np.ndarray:
-    """Forward-difference gradient of a vectorized fn, all columns in one call per row."""
-    m, d = X.shape
-    grad = np.zeros_like(X)
-    base = fn(X)
-    for i in range(m):
-        shifted = X[i] + step * np.eye(d)
-        grad[i] = (fn(shifted) - base[i]) / step
-    return grad
+def _columns(gp: GaussianProcess) -> int:
+    return 1 if gp.alpha_.ndim == 1 else gp.alpha_.shape[1]
+
+
+def _latent(gp: GaussianProcess, X: np.ndarray, with_grad: bool):
+    """Mean (m, S) and sd (m, 1) in latent units, with gradients (m, S, d), (m, 1, d)."""
+    m = len(X)
+    if not with_grad:
+        mu, sd = gp.predict_latent(X)
+        return mu.reshape(m, -1), sd[:, None], None, None
+    mu, sd, dmu, dsd = gp.predict_latent_grad(X)
+    return mu.reshape(m, -1), sd[:, None], dmu.reshape(m, -1, X.shape[1]), dsd[:, None, :]

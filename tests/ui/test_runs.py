@@ -186,3 +186,27 @@ def test_typing_a_setting_records_what_was_really_used(shaving: MainWindow) -> N
     assert run.actual == {}
     assert not model.setData(cell, "long")
     assert "'long'" in shaving.statusBar().currentMessage()
+
+
+def test_the_status_cell_offers_the_four_statuses_and_a_pick_is_undoable(
+        shaving: MainWindow) -> None:
+    from PySide6.QtWidgets import QComboBox, QStyleOptionViewItem
+
+    panel = shaving.view.runs
+    model, table = panel.model, panel.table
+    index = panel.proxy.mapFromSource(model.index(0, model.column_of("status")))
+    delegate = table.itemDelegate()
+    editor = delegate.createEditor(table.viewport(), QStyleOptionViewItem(), index)
+    assert isinstance(editor, QComboBox)
+    assert [editor.itemText(i) for i in range(editor.count())] == [
+        "planned", "done", "failed", "skipped"]
+    delegate.setEditorData(editor, index)
+    assert editor.currentText() == model.run(0).status == "done"
+    editor.setCurrentText("failed")
+    delegate.setModelData(editor, panel.proxy, index)
+    assert shaving.document.study.runs[0].status == "failed"
+    shaving.document.stack.undo()
+    assert shaving.document.study.runs[0].status == "done"
+    other = panel.proxy.mapFromSource(model.index(0, model.column_of("notes")))
+    assert not isinstance(delegate.createEditor(table.viewport(), QStyleOptionViewItem(), other),
+                          QComboBox)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,8 +21,6 @@ from PySide6.QtWidgets import (
     QSlider,
     QSpinBox,
     QSplitter,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -32,6 +29,7 @@ from PySide6.QtWidgets import (
 from nextbatch.core import commands
 from nextbatch.core.runs import Run, now_iso
 from nextbatch.ui.candidates_model import Candidate, CandidatesModel
+from nextbatch.ui.delegates import ComboDelegate, Index
 from nextbatch.ui.document import StudyDocument
 from nextbatch.ui.errors import show_error
 from nextbatch.ui.fixed_values import FixedValues
@@ -65,34 +63,15 @@ def default_settings(study: Any) -> dict[str, Any]:
     return out
 
 
-class SettingDelegate(QStyledItemDelegate):
+class SettingDelegate(ComboDelegate):
     """Candidate settings: a drop-down of levels or grid values, a text field otherwise."""
 
     def __init__(self, model: CandidatesModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model = model
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
-                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
-        choices = self._model.choices_at(index.column())
-        if choices is None:
-            return super().createEditor(parent, option, index)
-        box = QComboBox(parent)
-        box.addItems(choices)
-        return box
-
-    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
-        if isinstance(editor, QComboBox):
-            editor.setCurrentText(str(index.data()))
-        else:
-            super().setEditorData(editor, index)
-
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel,
-                     index: QModelIndex | QPersistentModelIndex) -> None:
-        if isinstance(editor, QComboBox):
-            model.setData(index, editor.currentText())
-        else:
-            super().setModelData(editor, model, index)
+    def choices(self, index: Index) -> list[str] | None:
+        return self._model.choices_at(index.column())
 
 
 class NextBatchPanel(QWidget):

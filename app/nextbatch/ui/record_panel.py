@@ -5,57 +5,40 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from nextbatch.ui.delegates import ComboDelegate, Index
 from nextbatch.ui.setup_model import RecordTableModel
 
 if TYPE_CHECKING:
     from nextbatch.core.commands import Command
 
 
-class ChoiceDelegate(QStyledItemDelegate):
+class ChoiceDelegate(ComboDelegate):
     """A drop-down for the columns whose values come from a fixed list (kind, goal, group)."""
 
     def __init__(self, model: RecordTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model = model
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
-                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+    def choices(self, index: Index) -> list[str] | None:
         column = self._model.columns[index.column()]
         if column.kind != "choice" or column.choices is None:
-            return super().createEditor(parent, option, index)
-        box = QComboBox(parent)
+            return None
         choices = column.choices(self._model.record(index.row()))
-        box.addItems([column.words.get(c, c) for c in choices] if column.words else choices)
-        box.setToolTip(column.tip)
-        return box
+        return [column.words.get(c, c) for c in choices] if column.words else choices
 
-    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
-        if isinstance(editor, QComboBox):
-            editor.setCurrentText(str(index.data(Qt.ItemDataRole.EditRole)))
-        else:
-            super().setEditorData(editor, index)
-
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel,
-                     index: QModelIndex | QPersistentModelIndex) -> None:
-        if isinstance(editor, QComboBox):
-            model.setData(index, editor.currentText(), Qt.ItemDataRole.EditRole)
-        else:
-            super().setModelData(editor, model, index)
+    def tooltip(self, index: Index) -> str:
+        return self._model.columns[index.column()].tip
 
 
 class RecordPanel(QWidget):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -17,8 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -26,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from nextbatch.core import commands
 from nextbatch.core.runs import STATUSES
+from nextbatch.ui.delegates import ComboDelegate, Index
 from nextbatch.ui.document import StudyDocument
 from nextbatch.ui.runs_model import SORT_ROLE, RunsModel
 from nextbatch.ui.text_values import parse_block
@@ -57,34 +55,18 @@ class RunsFilter(QSortFilterProxyModel):
                 and (self.status is None or run.status == self.status))
 
 
-class StatusDelegate(QStyledItemDelegate):
+class StatusDelegate(ComboDelegate):
     """A drop-down of the four statuses for the Status column."""
 
     def __init__(self, model: RunsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._column = model.column_of("status")
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
-                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
-        if index.column() != self._column:
-            return super().createEditor(parent, option, index)
-        box = QComboBox(parent)
-        box.addItems(list(STATUSES))
-        box.setToolTip("planned, done, failed or skipped")
-        return box
+    def choices(self, index: Index) -> list[str] | None:
+        return list(STATUSES) if index.column() == self._column else None
 
-    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
-        if isinstance(editor, QComboBox):
-            editor.setCurrentText(str(index.data()))
-        else:
-            super().setEditorData(editor, index)
-
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel,
-                     index: QModelIndex | QPersistentModelIndex) -> None:
-        if isinstance(editor, QComboBox):
-            model.setData(index, editor.currentText())
-        else:
-            super().setModelData(editor, model, index)
+    def tooltip(self, index: Index) -> str:
+        return "planned, done, failed or skipped"
 
 
 class RunsTable(QTableView):

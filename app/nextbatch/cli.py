@@ -164,6 +164,17 @@ def _add_suggest(sub: argparse._SubParsersAction) -> None:
                    help="write the run sheet as CSV")
 
 
+def _has_errors(path: Path, study: Study, refusal: str) -> bool:
+    """Print the study's errors and what was refused because of them; True if there were any."""
+    errors = study.errors()
+    if errors:
+        print(summary_line(path.name, study, errors))
+        for problem in errors:
+            print(f"  {problem}")
+        print(f"{refusal}: fix these first (nextbatch check lists them all)")
+    return bool(errors)
+
+
 def _run_suggest(args: argparse.Namespace) -> int:
     from nextbatch.core.commands import AddRuns, History
     from nextbatch.core.runs import now_iso
@@ -171,12 +182,7 @@ def _run_suggest(args: argparse.Namespace) -> int:
     from nextbatch.optim import suggest
 
     study = _load(args.file)
-    errors = study.errors()
-    if errors:
-        print(summary_line(args.file.name, study, errors))
-        for problem in errors:
-            print(f"  {problem}")
-        print("nothing suggested: fix these first (nextbatch check lists them all)")
+    if _has_errors(args.file, study, "nothing suggested"):
         return EXIT_BAD_STUDY
     batch = study.next_batch_number()
     suggestions = suggest(study, batch_size=args.batch or study.batch_size, seed=args.seed)
@@ -340,12 +346,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 def _run_report(args: argparse.Namespace) -> int:
     study = _load(args.file)
-    errors = study.errors()
-    if errors:
-        print(summary_line(args.file.name, study, errors))
-        for problem in errors:
-            print(f"  {problem}")
-        print("no report: fix these first (nextbatch check lists them all)")
+    if _has_errors(args.file, study, "no report"):
         return EXIT_BAD_STUDY
     if not args.out.parent.is_dir():
         raise UsageError(f"{args.out.parent}: no such folder")

@@ -189,12 +189,11 @@ class Objective:
             value = value + v
             if grad is not None:
                 grad = grad + g
-        from scipy.special import logsumexp, softmax
-
-        total = logsumexp(value, axis=1) - np.log(S)
+        total = _log_mean_exp(value, axis=1)
         total_grad = None
-        if grad is not None:
-            total_grad = np.einsum("ms,msd->md", softmax(value, axis=1), grad)
+        if grad is not None:  # the weights of the log-mean-exp: each fantasy's share
+            weights = np.exp(value - total[:, None]) / S
+            total_grad = np.einsum("ms,msd->md", np.nan_to_num(weights), grad)
         if self.success is not None:
             v, g = self.success.log_prob_grad(X)
             total = total + v
@@ -281,8 +280,6 @@ class Objective:
             parts[m.response.name] = response_desirability(m.response, m.gp.from_latent(z),
                                                            lo, hi)
             weights[m.response.name] = float(m.response.importance or 1)
-        from scipy.special import logsumexp
-
         d = overall_desirability(parts, weights)
         # Smoothed improvement (softplus with temperature TAU), averaged in log space: where
         # no sample improves, the score still says how close the samples come (qLogEI).
@@ -292,7 +289,7 @@ class Objective:
         log_softplus = np.where(a < -30.0, a, np.where(a > 30.0, np.log(np.maximum(a, 30.0)),
                                                        middle))
         groups = log_softplus.reshape(S, -1, len(mus[0]))
-        return (logsumexp(groups, axis=1) - np.log(groups.shape[1])).T + np.log(_TAU)
+        return _log_mean_exp(groups, axis=1).T + np.log(_TAU)
 
     # -------------------------------------------------------------- fantasies
     def fantasize(self, X_new: np.ndarray) -> Objective:
@@ -340,3 +337,15 @@ def _latent(gp: GaussianProcess, X: np.ndarray, with_grad: bool):
         return mu.reshape(m, -1), sd[:, None], None, None
     mu, sd, dmu, dsd = gp.predict_latent_grad(X)
     return mu.reshape(m, -1), sd[:, None], dmu.reshape(m, -1, X.shape[1]), dsd[:, None, :]
+
+
+def _log_mean_exp(a: np.ndarray, axis: int) -> np.ndarray:
+    """log(mean(exp(a))) along `axis` without overflow (-inf where every term is -inf).
+
+    Plain numpy: scipy's logsumexp costs more in checks than in arithmetic on these small
+    arrays, and the search calls this thousands of times.
+    """
+    top = np.max(a, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.log(np.mean(np.exp(a - top), axis=axis)) + np.squeeze(top, axis=axis)

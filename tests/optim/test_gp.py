@@ -179,6 +179,31 @@ def test_condition_on_reduces_uncertainty_and_keeps_hyperparameters(seed):
     np.testing.assert_array_equal(gp.predict_latent(pending)[1], sd_before)
 
 
+def test_sampled_fantasies_are_one_posterior_per_draw_with_exact_mean_gradients():
+    x, y = sample_data(4, n=10, d=2, noise_sd=0.05)
+    gp = GaussianProcess(random_state=0).fit(x, y)
+    x_new = np.array([[0.3, 0.7], [0.9, 0.1]])
+    z = gp.sample_observations(x_new, np.random.default_rng(3).standard_normal((2, 5)))
+    assert z.shape == (2, 5) and np.ptp(z, axis=1).min() > 0  # the draws differ
+    fantasies = gp.condition_on(x_new, z)
+    query = np.random.default_rng(1).random((4, 2))
+    mu, sigma = fantasies.predict_latent(query)
+    assert mu.shape == (4, 5)
+    for s in range(5):  # each column is the posterior after observing its own draw
+        mu_s, sigma_s = gp.condition_on(x_new, z[:, s]).predict_latent(query)
+        np.testing.assert_allclose(mu[:, s], mu_s, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(sigma, sigma_s, rtol=1e-9)
+    more = fantasies.condition_on(np.array([[0.5, 0.5]]),
+                                  fantasies.sample_observations(np.array([[0.5, 0.5]]),
+                                                                np.zeros((1, 5))))
+    assert more.predict_latent(query)[0].shape == (4, 5)
+    _, _, dmu, _ = fantasies.predict_latent_grad(query)
+    for s in range(5):
+        expected = finite_difference(lambda q, s=s: fantasies.predict_latent(q)[0][:, s].sum(),
+                                     query)
+        np.testing.assert_allclose(dmu[:, s, :], expected, rtol=1e-5, atol=1e-7)
+
+
 def test_condition_on_equals_an_exact_posterior_on_the_augmented_data():
     x, y = sample_data(9, n=10, d=2, noise_sd=0.05)
     gp = GaussianProcess(random_state=0).fit(x, y)

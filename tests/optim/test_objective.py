@@ -47,6 +47,45 @@ def test_score_gradients_agree_with_finite_differences(goal, extra):
         assert grad[:, j] == pytest.approx(numeric, rel=1e-3, abs=1e-5)
 
 
+def two_goal_objective() -> tuple[Objective, np.ndarray]:
+    rng = np.random.default_rng(5)
+    X = rng.random((9, 2))
+    models = []
+    for name, goal, y in [("foam", "maximize", np.sin(3 * X[:, 0]) + X[:, 1] + 2.0),
+                          ("visc", "target", 40.0 + 20.0 * X[:, 0] * X[:, 1])]:
+        extra = {"target": 50.0} if goal == "target" else {}
+        models.append(ResponseModel(Response(name=name, goal=goal, **extra),
+                                    fit_gp(X, y, random_state=0), y))
+    return Objective(models, X), rng.random((4, 2))
+
+
+@pytest.mark.parametrize("which", ["maximize", "target", "two goals"])
+def test_gradients_with_sampled_fantasies_agree_with_finite_differences(which):
+    objective, X = (two_goal_objective() if which == "two goals" else
+                    objective_on(which, **({"target": 2.5} if which == "target" else {})))
+    pending = np.array([[0.5, 0.5]])
+    fantasies = objective.fantasize_samples(pending, np.random.default_rng(0))
+    assert fantasies.n_fantasies > 1
+    _, grad = fantasies.score_grad(X)
+    h = 1e-5
+    for j in range(X.shape[1]):
+        step = np.zeros_like(X)
+        step[:, j] = h
+        numeric = (fantasies.score(X + step) - fantasies.score(X - step)) / (2 * h)
+        assert grad[:, j] == pytest.approx(numeric, rel=2e-2, abs=1e-3)
+
+
+def test_a_sampled_pending_recipe_devalues_itself_and_its_neighbourhood():
+    objective, _ = objective_on("maximize")
+    grid = np.stack(np.meshgrid(np.linspace(0, 1, 41), np.linspace(0, 1, 41)), -1).reshape(-1, 2)
+    best = grid[np.argmax(objective.score(grid))][None, :]
+    near = best + np.array([[0.03, 0.0]]) if best[0, 0] < 0.9 else best - [[0.03, 0.0]]
+    fantasies = objective.fantasize_samples(best, np.random.default_rng(0))
+    drop = {name: objective.score(x)[0] - fantasies.score(x)[0]
+            for name, x in [("at", best), ("near", near)]}
+    assert drop["at"] > drop["near"] > 0.5  # log units: the neighbour keeps under 60 %
+
+
 def test_among_measured_recipes_maximize_picks_the_best_and_minimize_the_worst():
     objective, _ = objective_on("maximize")
     model = objective.models[0]

@@ -375,8 +375,8 @@ class GaussianProcess:
             dmu = -weighted_diff_sum(slope * self.alpha_, x, self.X_train_) * inv_l2
         else:  # one mean per fantasy: (m, S, d)
             sa = slope @ self.alpha_
-            dmu = -(sa[:, :, None] * x[:, None, :]
-                    - np.einsum("mj,js,jd->msd", slope, self.alpha_, self.X_train_)) * inv_l2
+            weighted = (slope[:, :, None] * self.alpha_[None, :, :]).transpose(0, 2, 1)
+            dmu = -(sa[:, :, None] * x[:, None, :] - weighted @ self.X_train_) * inv_l2
         dvar = 2.0 * weighted_diff_sum(slope * w, x, self.X_train_) * inv_l2
         dsigma = np.where(floored[:, None], 0.0, dvar / (2.0 * sigma[:, None]))
         return mu, sigma, dmu, dsigma

@@ -253,15 +253,24 @@ class Objective:
         moments = [_latent(m.gp, X, with_grad) for m in self.goals]
         mus = [mo[0] for mo in moments]
         sds = [mo[1] for mo in moments]
-        value = fn(mus, sds)
         if not with_grad:
-            return value, None
+            return fn(mus, sds), None
+        # One call for the value and every shifted copy: rows [value, mu_0 + h, sd_0 + h, ...].
+        k = 1 + 2 * len(moments)
+        shift = np.zeros((k, 1, 1))
+        stacked_mus, stacked_sds = [], []
+        for j, (mu, sd) in enumerate(zip(mus, sds, strict=True)):
+            up_mu, up_sd = shift.copy(), shift.copy()
+            up_mu[1 + 2 * j] = _STEP
+            up_sd[2 + 2 * j] = _STEP
+            stacked_mus.append((mu[None] + up_mu).reshape(-1, mu.shape[1]))
+            stacked_sds.append((sd[None] + up_sd).reshape(-1, 1))
+        out = fn(stacked_mus, stacked_sds).reshape(k, *mus[0].shape)
+        value = out[0]
         grad = np.zeros((*value.shape, X.shape[1]))
-        for j, (mu, sd, dmu, dsd) in enumerate(moments):
-            shifted_mu = fn([*mus[:j], mu + _STEP, *mus[j + 1:]], sds)
-            shifted_sd = fn(mus, [*sds[:j], sd + _STEP, *sds[j + 1:]])
-            grad += ((shifted_mu - value) / _STEP)[:, :, None] * dmu
-            grad += ((shifted_sd - value) / _STEP)[:, :, None] * dsd
+        for j, (_, _, dmu, dsd) in enumerate(moments):
+            grad += ((out[1 + 2 * j] - value) / _STEP)[:, :, None] * dmu
+            grad += ((out[2 + 2 * j] - value) / _STEP)[:, :, None] * dsd
         return value, grad
 
     def _mc_from_moments(self, mus: list[np.ndarray], sds: list[np.ndarray]) -> np.ndarray:

@@ -2,9 +2,11 @@
 
 The steps, each in its own module: encode the study (`encoding`), fit one GP per optimized
 response and a success model from failed runs (`objective`), then choose the batch member by
-member (`search`), each time pretending the chosen recipe was measured at its predicted value
-(Kriging believer) so the next member goes elsewhere. Planned runs are treated the same way
-before the first member. With too few results the batch is space-filling (`design`).
+member (`search`), each time drawing possible outcomes of the chosen recipe from the model
+and averaging the next member's score over them (Monte-Carlo fantasies, sequential greedy
+q-EI), so the next member goes where it adds most beside the ones already chosen. Planned
+runs are treated the same way before the first member. With too few results the batch is
+space-filling (`design`). `fit_objective` gives the fitted models to the insights.
 
 How many results are "enough": max(2, ⌈d / 2⌉ + 1) measured runs for d free variables — a GP
 with dimension-scaled priors can rank recipes from a handful of points, and a longer initial

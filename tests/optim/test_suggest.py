@@ -188,6 +188,17 @@ def test_space_filling_spreads_better_than_random_points():
     assert min_distance(design) > 1.5 * random_min
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_an_opening_pair_in_two_variables_reaches_out_from_the_centre(seed: int):
+    # The middle of a range is often a mediocre recipe: of the first two recipes one goes
+    # well out towards a side (a narrower design stayed within 0.37 of the centre), yet both
+    # keep clear of the bounds, where a model learns little.
+    batch = suggest(square_study(), batch_size=2, seed=seed)
+    design = np.array([[s.settings["a"], s.settings["b"]] for s in batch])
+    assert np.linalg.norm(design - 0.5, axis=1).max() >= 0.4
+    assert np.minimum(design, 1.0 - design).min() >= 0.1
+
+
 def test_failed_runs_steer_the_search_away():
     study = square_study()
     rng = np.random.default_rng(4)

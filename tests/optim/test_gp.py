@@ -351,9 +351,12 @@ def test_log_transform_can_be_forced_off_and_on():
 
 
 @settings(deadline=None)
-@given(values=st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=20),
+@given(values=st.lists(st.floats(-1e6, 1e6).filter(lambda v: v == 0 or abs(v) > 1e-290),
+                       min_size=2, max_size=20),
        power=st.integers(-10, 10))
 def test_log_rule_needs_positive_values_and_ignores_units(values, power):
+    # Values near the smallest float are left out: scaled down, they round to zero or lose
+    # digits, which is no change of unit.
     y = np.array(values)
     if np.any(y <= 0.0):
         assert not wants_log_transform(y)

@@ -8,6 +8,11 @@ candidates, beyond that each candidate draws one at random; the most promising c
 then get a local optimization of their numeric part. Small fully gridded spaces (a lookup
 table of reactions, up to ENUMERATE_LIMIT recipes) are scored exhaustively.
 
+Given a `Neighbourhood` of the best measured recipes, LOCAL_STARTS of the local optimizations
+start from candidates drawn around them instead: the random candidates rarely land in the narrow
+peak next to a good recipe, and without them Hartmann-6 runs stayed at a local optimum (median
+final regret 0.06 -> 0.006 on the shared benchmark, seeds 0-9).
+
 The study's own `check_recipe` has the last word: a recipe it rejects is never returned.
 """
 
@@ -35,6 +40,16 @@ N_STARTS_LARGE = 6  # ... and beyond LARGE measured runs, where each costs more
 LARGE = 100
 N_ROUNDED = 8  # optimized points rounded and re-scored before the best is kept
 TIE_BREAK = 1e-6  # score per unit of distance to the nearest run: only decides near-ties
+N_LOCAL = 512  # candidates drawn around the best measured recipes ...
+LOCAL_STARTS = 3  # ... and how many of the local optimizations start from them
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """Where to look closely: model-space rows of the best recipes, and a spread per column."""
+
+    centres: np.ndarray
+    spread: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -114,9 +129,10 @@ class Searcher:
 
     def __init__(self, space: SearchSpace, check: Callable[[dict[str, Value]], bool],
                  rng: np.random.Generator, cancel: Callable[[], bool] | None = None,
-                 n_starts: int = N_STARTS) -> None:
+                 n_starts: int = N_STARTS, near: Neighbourhood | None = None) -> None:
         self.space = space
         self.n_starts = n_starts
+        self.near = near
         self.check = check
         self.rng = rng
         self.cancel = cancel
@@ -170,21 +186,52 @@ class Searcher:
         Where the model cannot tell candidates apart (equal scores, e.g. far from every
         run), the one farthest from the `existing` model-space rows wins the tie.
         """
-        space = self.space
+        def scored(Z: np.ndarray, combos: np.ndarray) -> np.ndarray:
+            X = self.space.to_model(Z, combos)
+            return score(X) + TIE_BREAK * np.minimum(nearest_distance(X, existing), 1e3)
+
         if self.grid_size <= ENUMERATE_LIMIT:
             Z, combos = self.enumerate()
-        else:
-            Z, combos = self.candidates(N_CANDIDATES)
-        X = space.to_model(Z, combos)
-        values = score(X) + TIE_BREAK * np.minimum(nearest_distance(X, existing), 1e3)
-        if self.grid_size <= ENUMERATE_LIMIT:
-            return self._first_allowed(Z, combos, values, taken, score, 1)
-        if space.dim:
-            Z, combos, values = self._polish(Z, combos, values, score_grad)
+            return self._first_allowed(Z, combos, scored(Z, combos), taken, score, 1)
+        Z, combos = self.candidates(N_CANDIDATES)
+        values = scored(Z, combos)
+        if not self.space.dim:
+            return self._first_allowed(Z, combos, values, taken, score, N_ROUNDED)
+        Z_near, c_near = self.near_candidates()
+        local = LOCAL_STARTS if len(Z_near) else 0
+        Z, combos, values = self._polish(Z, combos, values, score_grad, self.n_starts - local)
+        if local:
+            Z_near, c_near, v_near = self._polish(Z_near, c_near, scored(Z_near, c_near),
+                                                  score_grad, local)
+            Z, combos = np.vstack([Z, Z_near]), np.vstack([combos, c_near])
+            values = np.r_[values, v_near]
         return self._first_allowed(Z, combos, values, taken, score, N_ROUNDED)
 
+    def near_candidates(self) -> tuple[np.ndarray, np.ndarray]:
+        """Feasible points drawn around the neighbourhood's centres (none without one).
+
+        Each is a centre moved by a normal step of the neighbourhood's spread per variable,
+        kept within the bounds; points that break a rule are dropped. Categorical levels are
+        the centre's own.
+        """
+        space = self.space
+        empty = np.zeros((0, space.dim)), np.zeros((0, len(space.categorical)), dtype=int)
+        if self.near is None or len(self.near.centres) == 0:
+            return empty
+        cols = space.numeric_cols
+        centres = self.near.centres[self.rng.integers(0, len(self.near.centres), N_LOCAL)]
+        steps = self.rng.standard_normal((N_LOCAL, len(cols))) * self.near.spread[cols]
+        Z = np.clip(centres[:, cols] + steps, space.polytope.lo, space.polytope.hi)
+        inside = space.polytope.contains(Z)
+        combos = np.zeros((N_LOCAL, len(space.categorical)), dtype=int)
+        for j, v in enumerate(space.categorical):
+            start = space.encoding.columns[v.name].start
+            combos[:, j] = np.argmax(centres[:, start:start + len(v.levels)], axis=1)
+        return Z[inside], combos[inside]
+
     def _polish(self, Z: np.ndarray, combos: np.ndarray, values: np.ndarray,
-                score_grad: ScoreGrad) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                score_grad: ScoreGrad,
+                n_starts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Local optimization from the best candidates of the most promising combinations."""
         order = np.argsort(-values, kind="stable")
         starts: list[int] = []
@@ -194,10 +241,10 @@ class Searcher:
             if key not in seen:
                 seen.add(key)
                 starts.append(int(i))
-            if len(starts) >= self.n_starts // 2:
+            if len(starts) >= n_starts // 2:
                 break
         for i in order:
-            if len(starts) >= self.n_starts:
+            if len(starts) >= n_starts:
                 break
             if int(i) not in starts:
                 starts.append(int(i))

@@ -42,6 +42,7 @@ from nextbatch.optim.search import (
     LARGE,
     N_STARTS,
     N_STARTS_LARGE,
+    Neighbourhood,
     Pick,
     Searcher,
     nearest_distance,
@@ -52,6 +53,8 @@ Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
 _NEAR = 0.15  # a run closer than this (model-space distance per sqrt(d)) counts as close
 _CONFIDENT = 0.05  # an sd below this fraction of the measured spread is not "uncertain"
+_NEIGHBOURS = 5  # the best measured recipes the search looks around closely ...
+_NEIGHBOURS_AFTER = 4  # ... once there are this many measured runs per numeric variable
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,7 @@ class _Batch:
                       | {recipe_key(r.settings) for r in tried})
         self.existing = self.encoding.encode_many(
             [r.effective_settings() for r in self.done + self.failed + self.pending])
+        self.near: Neighbourhood | None = None
 
     # ---------------------------------------------------------------- helpers
     def report(self, fraction: float, message: str) -> None:
@@ -228,7 +232,21 @@ class _Batch:
             space = SearchSpace(self.study, self.encoding, {**self.pinned, **held})
         # Each local optimization costs O(n) per step: fewer of them for large studies.
         starts = N_STARTS if len(self.done) <= LARGE else N_STARTS_LARGE
-        return Searcher(space, self.allowed, self.rng, self.cancel, starts)
+        return Searcher(space, self.allowed, self.rng, self.cancel, starts, self.near)
+
+    def neighbourhood(self) -> Neighbourhood | None:
+        """The best measured recipes by predicted desirability, spread by half a length-scale.
+
+        Only once the models have enough runs to place a peak (early on, looking closely
+        around the best of a few runs cost convergence on Hartmann-6), and only for goals
+        with a desirability to rank by.
+        """
+        base = self.base
+        if not base.goals or len(self.X_done) < _NEIGHBOURS_AFTER * max(self.space.dim, 1):
+            return None
+        best = np.argsort(-base.desirability(self.X_done), kind="stable")[:_NEIGHBOURS]
+        lengthscales = np.min([m.gp.lengthscales_ for m in base.models], axis=0)
+        return Neighbourhood(self.X_done[best], np.clip(0.5 * lengthscales, 0.01, 0.2))
 
     @property
     def needed(self) -> int:
@@ -319,6 +337,7 @@ class _Batch:
         out: list[Suggestion] = []
         chosen: list[Pick] = []
         self.space_is_table = self.searcher(chosen).grid_size <= ENUMERATE_LIMIT
+        self.near = self.neighbourhood()
         objective = self.fantasize(self.base, self.X_pending)
         for i in range(self.size):
             self.check_cancel()

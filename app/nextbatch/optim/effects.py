@@ -132,17 +132,6 @@ def chords(space: SearchSpace, U: np.ndarray, D: np.ndarray) -> tuple[np.ndarray
     return t_min, t_max
 
 
-def _free(fitted: FittedModels, name: str) -> Variable:
-    """The variable `name`, which the plot may move (not fixed), or a NextBatchError."""
-    try:
-        v = fitted.study.variable(name)
-    except KeyError:
-        known = ", ".join(v.name for v in fitted.study.variables)
-        raise NextBatchError(f"variable: {name!r} is not a variable of the study; expected "
-                             f"one of {known}") from None
-    return v
-
-
 def _check_response(fitted: FittedModels, response: str) -> None:
     if response != DESIRABILITY:
         fitted.model(response)
@@ -152,7 +141,7 @@ def _check_response(fitted: FittedModels, response: str) -> None:
 def curve(fitted: FittedModels, variable: str, response: str,
           at: dict[str, Value] | None = None, n: int = 60) -> EffectCurve:
     """The prediction of `response` along `variable`, the rest held at `at`."""
-    v = _free(fitted, variable)
+    v = fitted.variable(variable)
     _check_response(fitted, response)
     at = resolve_at(fitted, at)
     space = fitted.space
@@ -218,7 +207,7 @@ def grid_map(fitted: FittedModels, var_x: str, var_y: str, response: str,
     A mixture component's change is absorbed by the other free components of its mixture in
     proportion to their amounts; cells where that breaks a rule are marked infeasible.
     """
-    vx, vy = _free(fitted, var_x), _free(fitted, var_y)
+    vx, vy = fitted.variable(var_x), fitted.variable(var_y)
     _check_response(fitted, response)
     if vx.name == vy.name:
         raise NextBatchError(f"var_y: {vy.name!r} is the same variable as var_x; expected two "
@@ -294,7 +283,7 @@ def ternary(fitted: FittedModels, mixture: str, components: tuple[str, str, str]
         raise NextBatchError(f"components: {components!r}; expected three different "
                              f"components of {mixture}")
     for name in parts:
-        v = _free(fitted, name)
+        v = fitted.variable(name)
         if v.mixture != mixture or name not in names:
             why = "is fixed" if name in space.fixed else f"is not a component of {mixture}"
             raise NextBatchError(f"components: {name} {why}; expected three free components "

@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nextbatch.core.errors import CancelledError, NextBatchError, StudyError
+from nextbatch.core.responses import Response
 from nextbatch.core.runs import Run
 from nextbatch.core.study import Study
+from nextbatch.core.variables import Variable
 from nextbatch.optim.encoding import Encoding, SearchSpace, Value
 from nextbatch.optim.objective import Objective, ResponseModel
 
@@ -235,15 +237,28 @@ class FittedModels:
         """Whether suggest would use the model (rather than a space-filling design)."""
         return self.objective is not None and self.n_measured >= self.needed
 
+    def variable(self, name: str) -> Variable:
+        """The study's variable `name`, or a NextBatchError listing the known ones."""
+        try:
+            return self.study.variable(name)
+        except KeyError:
+            known = ", ".join(v.name for v in self.study.variables)
+            raise NextBatchError(f"variable: {name!r} is not a variable of the study; "
+                                 f"expected one of {known}") from None
+
+    def response(self, name: str) -> Response:
+        """The study's response `name`, or a NextBatchError listing the known ones."""
+        try:
+            return self.study.response(name)
+        except KeyError:
+            known = ", ".join(r.name for r in self.study.responses)
+            raise NextBatchError(f"response: {name!r} is not a response of the study; "
+                                 f"expected one of {known}") from None
+
     def model(self, response: str) -> ResponseModel:
         """The model of `response`, or a NextBatchError naming why there is none."""
         if response not in self.models:
-            try:
-                r = self.study.response(response)
-            except KeyError:
-                known = ", ".join(r.name for r in self.study.responses)
-                raise NextBatchError(f"response: {response!r} is not a response of the "
-                                     f"study; expected one of {known}") from None
+            r = self.response(response)
             raise NextBatchError(f"response: {r.title} has no results yet, so there is no "
                                  "model of it to show")
         return self.models[response]

@@ -53,12 +53,7 @@ def non_dominated(merits: np.ndarray) -> np.ndarray:
 
 
 def _response(fitted: FittedModels, name: str) -> Response:
-    try:
-        r = fitted.study.response(name)
-    except KeyError:
-        known = ", ".join(r.name for r in fitted.study.responses)
-        raise NextBatchError(f"response: {name!r} is not a response of the study; expected "
-                             f"one of {known}") from None
+    r = fitted.response(name)
     if not r.is_optimized:
         raise NextBatchError(f"response: {r.title} is only recorded (goal observe), so it has "
                              "no better side to trade; expected a response with a goal")
